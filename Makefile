@@ -1,0 +1,48 @@
+# The course's entry points. Each target does the set-up it needs, idempotently.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+COURSE := $(VENV)/bin/course
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lab venv engine images doctor lint clean-engine stop-engine release bench
+
+demo: venv
+	$(COURSE) demo
+
+test: venv
+	$(COURSE) setup
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lab: venv
+	$(COURSE) lab $(LAB_ARGS)
+
+# The venv is rebuilt only when requirements or the package metadata change.
+venv: $(STAMP)
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+engine: venv
+	$(COURSE) engine start
+
+stop-engine: venv
+	$(COURSE) engine stop
+
+images: venv
+	$(COURSE) images
+
+doctor: venv
+	$(COURSE) doctor
+
+release: venv
+	$(COURSE) release-all
+
+lint: venv
+	$(VENV)/bin/ruff check course tests benchmarks
+
+bench: venv
+	$(PY) benchmarks/vm_boot.py

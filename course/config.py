@@ -1,0 +1,39 @@
+"""Where the course keeps things and how it names what it creates.
+
+One place for paths and labels, so every module (engine, images, VM, grading)
+agrees on them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The repository root (the package is installed editable from it).
+ROOT: Path = Path(__file__).resolve().parents[1]
+
+#: Downloaded and built artefacts (kernel, initramfs, image contexts, dockerd state).
+CACHE: Path = Path(os.environ.get("COURSE_CACHE", ROOT / ".cache")).resolve()
+
+#: Namespace of every image tag the course builds.
+IMAGE_NAMESPACE = "vmdocker"
+
+#: Label carried by everything the course creates on an engine.
+LABEL_COURSE = "edu.vmdocker.course"
+COURSE_NAME = "vm-docker"
+#: Label naming the session (a notebook kernel, a test, a graded submission).
+LABEL_SESSION = "edu.vmdocker.session"
+#: Label naming the owner (a student) where one is known.
+LABEL_OWNER = "edu.vmdocker.owner"
+#: Label on images: hash of the inputs they were built from.
+LABEL_INPUTS = "edu.vmdocker.inputs"
+
+
+def course_labels(session: str | None = None, owner: str | None = None) -> dict[str, str]:
+    """The labels an object created for ``session`` (and ``owner``) carries."""
+    labels = {LABEL_COURSE: COURSE_NAME}
+    if session:
+        labels[LABEL_SESSION] = session
+    if owner:
+        labels[LABEL_OWNER] = owner
+    return labels

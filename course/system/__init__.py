@@ -1,0 +1,1 @@
+"""Host-side set-up: Debian packages and processes the course starts itself."""

@@ -1,0 +1,65 @@
+"""Background processes the course starts, tracked by the pid it recorded.
+
+The course never stops anything by name (no pkill): only the pid written in
+its own pid file, and only while that pid still runs the program it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+
+def start_background(argv: list[str], log: Path, pidfile: Path) -> int:
+    """Start ``argv`` detached (own session), logging to ``log``; record its pid."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    pidfile.write_text(f"{proc.pid}\n{argv[0]}\n")
+    return proc.pid
+
+
+def recorded_pid(pidfile: Path) -> int | None:
+    """The pid in ``pidfile`` if that process is alive and still runs the recorded program."""
+    try:
+        lines = pidfile.read_text().split()
+        pid, prog = int(lines[0]), lines[1] if len(lines) > 1 else ""
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return None
+    if prog and os.path.basename(exe).split(" ")[0] != os.path.basename(prog):
+        return None  # the pid was reused by something else
+    return pid
+
+
+def stop_recorded(pidfile: Path, timeout: float = 20.0) -> bool:
+    """SIGTERM the recorded process, wait, SIGKILL if needed. True if one was stopped."""
+    pid = recorded_pid(pidfile)
+    if pid is None:
+        pidfile.unlink(missing_ok=True)
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and recorded_pid(pidfile) is not None:
+        time.sleep(0.1)
+    if recorded_pid(pidfile) is not None:
+        os.kill(pid, signal.SIGKILL)
+    pidfile.unlink(missing_ok=True)
+    return True
+
+
+def log_tail(log: Path, lines: int = 20) -> str:
+    """The last ``lines`` lines of a log file, for error messages."""
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
