@@ -1,0 +1,50 @@
+"""`make demo`: the whole course loop on this machine, as an instructor would run it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from course import config, material, setup
+from course.engine import client, remove_labelled
+from course.engine.cleanup import leftovers
+from course.grading import nbgrader_api, pipeline, report, students
+
+
+def ordered(table, assignment: str) -> tuple[bool, str]:
+    """Check solution = max > partial > untouched = 0 for one assignment; (ok, explanation)."""
+    cols = [c for c in table.columns if c[0] == assignment]
+    total = table[cols].sum(axis=1)
+    best = total.get("(max)")
+    sol, part, none = (total.get(s) for s in students.STUDENTS)
+    ok = sol == best and best > part > none and none == 0
+    return ok, f"{assignment}: solution {sol:g}/{best:g}, partial {part:g}, untouched {none:g}"
+
+
+def run(console: Console, root: Path = config.ROOT) -> int:
+    """Set up, release, submit three simulated students, autograde, report. Exit status."""
+    for line in setup.ensure_all():
+        console.print(line)
+    failures = []
+    for module in material.modules():
+        outcome = nbgrader_api.generate(module.ASSIGNMENT, root)
+        if not outcome.ok:
+            console.print(f"[red]generate_assignment {module.ASSIGNMENT} failed[/]\n{outcome.error}")
+            return 1
+        console.print(f"released {module.ASSIGNMENT} -> release/{module.ASSIGNMENT}")
+        for kind in students.STUDENTS:
+            students.write_submission(kind, module, root)
+        results = pipeline.autograde_all(module.ASSIGNMENT, list(students.STUDENTS), root, force=True)
+        failures += [r for r in results if not r.ok]
+    if failures:
+        console.print("[red]some submissions could not be graded:[/]\n" + pipeline.outcome_table(failures))
+    table = report.score_table(root)
+    console.print(table.to_string())
+    verdicts = [ordered(table, m.ASSIGNMENT) for m in material.modules()]
+    for ok, text in verdicts:
+        console.print(("[green]ok[/] " if ok else "[red]NOT ORDERED[/] ") + text)
+    remove_labelled(client())
+    left = leftovers(client())
+    console.print(f"engine after the demo: {sum(left.values())} course objects left {dict(left)}")
+    return 0 if not failures and all(ok for ok, _ in verdicts) and not sum(left.values()) else 1

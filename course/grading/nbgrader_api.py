@@ -1,0 +1,76 @@
+"""nbgrader's own API for a course directory, plus the engine hygiene grading needs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.apps import NbGraderAPI
+
+from course import config
+from course.engine import client, remove_labelled
+from course.grading.settings import course_config
+
+# nbgrader runs `alembic` (and kernels run `python`) from PATH: make this venv's bin/ win,
+# also when the course is called as .venv/bin/course without an activated venv.
+_BIN = os.path.dirname(sys.executable)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
+
+def api(root: Path = config.ROOT) -> NbGraderAPI:
+    """An ``NbGraderAPI`` on the course directory ``root`` with the course's settings."""
+    return NbGraderAPI(config=course_config(root))
+
+
+@dataclass
+class Outcome:
+    """What one nbgrader step did: ok, and the error text when it failed."""
+
+    ok: bool
+    error: str = ""
+    log: str = ""
+
+    @classmethod
+    def of(cls, result: dict) -> Outcome:
+        return cls(bool(result.get("success")), result.get("error", ""), result.get("log", ""))
+
+
+def generate(assignment: str, root: Path = config.ROOT) -> Outcome:
+    """``nbgrader generate_assignment``: source/ -> release/ (student version) and the gradebook."""
+    return Outcome.of(api(root).generate_assignment(assignment, force=True, create=True))
+
+
+def submission_session(assignment: str, student: str) -> str:
+    """The engine session label of one graded submission."""
+    return f"grade-{assignment}-{student}"
+
+
+@contextlib.contextmanager
+def engine_session(session: str) -> Iterator[None]:
+    """Run a block with ``COURSE_SESSION`` set, and remove that session's objects after it."""
+    previous = os.environ.get("COURSE_SESSION")
+    os.environ["COURSE_SESSION"] = session
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("COURSE_SESSION", None)
+        else:
+            os.environ["COURSE_SESSION"] = previous
+        remove_labelled(client(), session=session)
+
+
+def autograde(assignment: str, student: str, root: Path = config.ROOT, force: bool = True) -> Outcome:
+    """``nbgrader autograde`` of one submission, its engine objects labelled and removed after."""
+    with engine_session(submission_session(assignment, student)):
+        return Outcome.of(api(root).autograde(assignment, student, force=force, create=True))
+
+
+def generate_feedback(assignment: str, student: str | None = None, root: Path = config.ROOT) -> Outcome:
+    """``nbgrader generate_feedback`` (hidden tests stay hidden: nbgrader strips them)."""
+    return Outcome.of(api(root).generate_feedback(assignment, student, force=True))

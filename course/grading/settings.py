@@ -1,0 +1,32 @@
+"""nbgrader configuration for a course directory, shared by `nbgrader_config.py` and the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from traitlets.config import Config
+
+from course import config
+
+#: Seconds one cell may run when grading (a VM boot is the slowest cell).
+CELL_TIMEOUT = 120
+
+
+def apply(c: Config, root: Path | str) -> Config:
+    """Set the course's nbgrader options on ``c`` for the course directory ``root``."""
+    root = Path(root).resolve()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = config.COURSE_NAME
+    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".cache"]
+    c.Exchange.root = str(root / ".cache" / "exchange")
+    c.Execute.timeout = CELL_TIMEOUT
+    c.Execute.interrupt_on_timeout = True
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    return c
+
+
+def course_config(root: Path | str) -> Config:
+    """A fresh nbgrader Config for ``root``."""
+    return apply(Config(), root)

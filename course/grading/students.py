@@ -1,0 +1,72 @@
+"""Simulated students for the demo and the tests: the full solution, a partial answer, the release.
+
+Submissions are built from the *released* notebook, as a real student's would be, with
+answers taken from the source (the reference) or from the material's PARTIAL answers.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from course import config, material
+
+SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
+STUDENTS = ("solution", "partial", "untouched")
+
+
+def reference_answers(source_nb: nbformat.NotebookNode) -> dict[str, str]:
+    """grade_id -> the reference answer of every solution cell (markers removed)."""
+    answers = {}
+    for cell in source_nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            answers[meta["grade_id"]] = SOLUTION_MARKER.sub("", cell.source)
+    return answers
+
+
+def fill(release_nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """A copy of the released notebook with ``answers`` written into its solution cells."""
+    nb = nbformat.from_dict(release_nb)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    return nb
+
+
+def answers_for(kind: str, module, source_nb: nbformat.NotebookNode) -> dict[str, str]:
+    """The answers a simulated student of ``kind`` gives."""
+    reference = reference_answers(source_nb)
+    if kind == "solution":
+        return reference
+    if kind == "partial":
+        return {gid: (text if text is not None else reference[gid]) for gid, text in module.PARTIAL.items()}
+    if kind == "untouched":
+        return {}
+    raise ValueError(f"unknown simulated student {kind!r}; choose from {STUDENTS}")
+
+
+def write_submission(kind: str, module, root: Path = config.ROOT, student: str | None = None) -> Path:
+    """Write ``submitted/<student>/<assignment>/<notebook>.ipynb`` for a simulated student."""
+    name = f"{module.NOTEBOOK}.ipynb"
+    source_nb = nbformat.read(root / "source" / module.ASSIGNMENT / name, as_version=4)
+    release_nb = nbformat.read(root / "release" / module.ASSIGNMENT / name, as_version=4)
+    folder = root / "submitted" / (student or kind) / module.ASSIGNMENT
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    nbformat.write(fill(release_nb, answers_for(kind, module, source_nb)), folder / name)
+    return folder / name
+
+
+def write_class(root: Path = config.ROOT) -> list[tuple[str, str]]:
+    """Submissions of every simulated student for every assignment; (student, assignment) pairs."""
+    return [
+        (write_submission(kind, module, root).parent.parent.name, module.ASSIGNMENT)
+        for module in material.modules()
+        for kind in STUDENTS
+    ]

@@ -1,0 +1,290 @@
+"""What a learner's container may be: pure checks and rewrites of create/update/exec bodies.
+
+Allow-list: each HostConfig field is either allowed, allowed only empty, allowed
+only with listed values, or capped. Objects the body names (volumes, networks,
+images) are returned as :class:`Needs` for the proxy to check against the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from course.guard.errors import refuse
+from course.guard.settings import LABEL_PORTS, Limits, Settings
+
+#: Volume names the local driver accepts (and nothing that looks like a host path).
+VOLUME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: Names of networks and containers the guard passes on.
+OBJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+GUARD_LABEL_PREFIX = "edu.vmdocker.guard."
+PORT_KEY = re.compile(r"^(\d{1,5})(?:/([a-z]+))?$")
+NO_PRIVILEGES = {"no-new-privileges", "no-new-privileges:true", "no-new-privileges=true"}
+ULIMITS = {"nofile", "nproc", "core", "stack", "fsize", "cpu", "as", "data"}
+LOG_DRIVERS = {"", "json-file", "local", "none"}
+LOG_OPTIONS = {"max-size", "max-file", "compress", "mode", "max-buffer-size", "labels", "labels-regex",
+               "env", "env-regex", "tag"}
+RESTARTS = {"", "no", "always", "unless-stopped", "on-failure"}
+BIND_OPTIONS = {"ro", "rw", "nocopy"}
+
+_HOST = "Use your own named volumes (docker volume create) or tmpfs instead"
+#: Fields that must be empty (false, 0, [] or absent): (why, what to do instead).
+MUST_BE_EMPTY = {
+    "Privileged": ("a privileged container is root on the host", "Run it unprivileged"),
+    "VolumesFrom": ("it mounts every volume of another container", _HOST),
+    "CapAdd": ("extra capabilities loosen the container's confinement", "Run without added capabilities"),
+    "Devices": ("host devices give access to the host's hardware", "Work without host devices"),
+    "DeviceRequests": ("device requests give access to the host's hardware", "Work without host devices"),
+    "DeviceCgroupRules": ("device rules give access to the host's devices", "Work without host devices"),
+    "Sysctls": ("kernel parameters may reach beyond the container", "Leave the kernel settings as they are"),
+    "Links": ("legacy links reach other containers", "Put containers on one of your networks and use names"),
+    "CgroupParent": ("it moves the container out of the cgroup its limits apply to", "Leave it unset"),
+    "StorageOpt": ("storage driver options are not part of the course", "Leave them unset"),
+    "Annotations": ("runtime annotations change how the runtime confines the container", "Leave them unset"),
+    "OomKillDisable": ("a container that cannot be OOM-killed can stall the host", "Leave it unset"),
+    "PublishAllPorts": ("it publishes every exposed port on all the host's addresses",
+                        "Publish single ports on 127.0.0.1, e.g. ports={'80/tcp': 8080}"),
+    "CpuRealtimePeriod": ("real-time scheduling can starve the host", "Leave it unset"),
+    "CpuRealtimeRuntime": ("real-time scheduling can starve the host", "Leave it unset"),
+    **{name: ("it names host block devices", "Use BlkioWeight instead") for name in (
+        "BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps", "BlkioDeviceReadIOps",
+        "BlkioDeviceWriteIOps")},
+    **{name: ("it is a Windows-only setting", "Leave it unset") for name in (
+        "CpuCount", "CpuPercent", "IOMaximumIOps", "IOMaximumBandwidth")},
+}
+#: Fields whose *presence*, even as [], changes confinement (an empty list unmasks /proc paths).
+MUST_BE_UNSET = {
+    "MaskedPaths": "setting it replaces the /proc and /sys paths the engine masks",
+    "ReadonlyPaths": "setting it replaces the /proc and /sys paths the engine keeps read-only",
+}
+#: Namespace and runtime modes: only the values listed (the container's own namespaces).
+MODES = {
+    "PidMode": {""}, "UTSMode": {""}, "UsernsMode": {""}, "Cgroup": {""},
+    "IpcMode": {"", "private", "shareable", "none"}, "CgroupnsMode": {"", "private"},
+    "Runtime": {"", "runc"}, "Isolation": {"", "default"}, "VolumeDriver": {"", "local"},
+}
+
+
+@dataclass
+class Needs:
+    """Engine objects a request names; the proxy checks each belongs to the owner."""
+
+    volumes: set[str] = field(default_factory=set)
+    networks: set[str] = field(default_factory=set)
+    images: set[str] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
+    ports: list[dict] = field(default_factory=list)
+
+
+def forced_labels(labels: dict | None, s: Settings) -> dict[str, str]:
+    """The learner's labels without guard-reserved ones, plus the owner's (which win)."""
+    kept = {k: v for k, v in (labels or {}).items() if not k.startswith(GUARD_LABEL_PREFIX)}
+    return {**kept, **s.labels}
+
+
+def check_create(body: dict, s: Settings) -> tuple[dict, Needs]:
+    """Check a ``POST /containers/create`` body; return it rewritten, and what it names."""
+    needs = Needs()
+    hc = dict(body.get("HostConfig") or {})
+    if body.get("Image"):
+        needs.images.add(body["Image"])
+    check_resources(hc, s.limits, update=False)
+    _check_host_config(hc, s, needs)
+    mode = _network_mode(hc, s, needs)
+    body["NetworkingConfig"] = _endpoints(body.get("NetworkingConfig"), mode, s, needs)
+    needs.ports = _ports(hc, mode, s)
+    if needs.ports:
+        exposed = dict(body.get("ExposedPorts") or {})
+        exposed.update({p["port"]: {} for p in needs.ports})
+        body["ExposedPorts"] = exposed
+    labels = forced_labels(body.get("Labels"), s)
+    if needs.ports:
+        labels[LABEL_PORTS] = json.dumps(needs.ports, separators=(",", ":"))
+    body["Labels"] = labels
+    body["HostConfig"] = hc
+    return body, needs
+
+
+def check_update(body: dict, s: Settings) -> dict:
+    """Check a ``POST /containers/{id}/update`` body: same refusals, caps on what it changes."""
+    check_resources(body, s.limits, update=True)
+    restart = (body.get("RestartPolicy") or {}).get("Name") or ""
+    if restart not in RESTARTS:
+        raise refuse(f"RestartPolicy {restart!r}", "it is not a restart policy", f"Use one of {sorted(RESTARTS)}")
+    return body
+
+
+def check_exec(body: dict) -> dict:
+    """Check a ``POST /containers/{id}/exec`` body."""
+    if body.get("Privileged"):
+        raise refuse("a privileged exec", "a privileged process is root on the host", "Exec without privileged")
+    return body
+
+
+def check_resources(r: dict, limits: Limits, update: bool) -> None:
+    """Refuse loosening resource fields, then cap memory, pids and CPU (in place)."""
+    for name, (why, instead) in MUST_BE_EMPTY.items():
+        if r.get(name):
+            raise refuse(f"HostConfig.{name}", why, instead + ".")
+    for lim in r.get("Ulimits") or []:
+        if (lim or {}).get("Name") not in ULIMITS:
+            raise refuse(f"the ulimit {(lim or {}).get('Name')!r}", "only resource-bounding ulimits are "
+                         f"allowed ({', '.join(sorted(ULIMITS))})", "Leave the others at their defaults.")
+    _cap(r, limits, update)
+
+
+def _cap(r: dict, lim: Limits, update: bool) -> None:
+    """Missing or higher values become the cap; lower ones are kept (on update: only what is sent)."""
+    if not update or {"Memory", "MemorySwap"} & r.keys():
+        mem = r.get("Memory") or 0
+        r["Memory"] = mem if 0 < mem <= lim.memory else lim.memory
+        r["MemorySwap"] = r["Memory"]  # no swap beyond the memory cap
+    if (r.get("MemoryReservation") or 0) > lim.memory:
+        r["MemoryReservation"] = lim.memory
+    if not update or "PidsLimit" in r:
+        pids = r.get("PidsLimit") or 0
+        r["PidsLimit"] = pids if 0 < pids <= lim.pids else lim.pids
+    quota = r.get("CpuQuota") or 0
+    if quota > 0:  # dockerd refuses NanoCpus together with a quota: cap the quota instead
+        period = r.get("CpuPeriod") or 100_000
+        r["CpuQuota"] = min(quota, lim.nano_cpus * period // 1_000_000_000)
+        r["NanoCpus"] = 0
+    elif not update or {"NanoCpus", "CpuQuota", "CpuPeriod"} & r.keys():
+        nano = r.get("NanoCpus") or 0
+        r["NanoCpus"] = nano if 0 < nano <= lim.nano_cpus else lim.nano_cpus
+        r["CpuQuota"] = 0
+        r["CpuPeriod"] = 0
+
+
+def _check_host_config(hc: dict, s: Settings, needs: Needs) -> None:
+    for name, why in MUST_BE_UNSET.items():
+        if hc.get(name) is not None:
+            raise refuse(f"HostConfig.{name}", why, "Leave it unset.")
+    for name, allowed in MODES.items():
+        value = hc.get(name) or ""
+        if value not in allowed:
+            what = "the host's" if value == "host" else "another container's" if ":" in value else "that"
+            raise refuse(f"HostConfig.{name}={value!r}", f"it would use {what} namespace or runtime, "
+                         "outside the container's own confinement", "Leave it unset.")
+    for opt in hc.get("SecurityOpt") or []:
+        if opt not in NO_PRIVILEGES:
+            raise refuse(f"the security option {opt!r}", "only options that tighten confinement "
+                         "(no-new-privileges) are allowed", "Leave seccomp, AppArmor and labels at the defaults.")
+    if (hc.get("OomScoreAdj") or 0) < 0:
+        raise refuse("a negative OomScoreAdj", "it makes the host kill its own processes first", "Use 0 or more.")
+    for server in hc.get("Dns") or []:
+        if server.startswith("127.") or server in ("::1", "localhost"):
+            raise refuse(f"the DNS server {server}", "a loopback resolver is queried from the host", "Leave Dns unset.")
+    log = hc.get("LogConfig") or {}
+    if (log.get("Type") or "") not in LOG_DRIVERS or set(log.get("Config") or {}) - LOG_OPTIONS:
+        raise refuse("that LogConfig", "only local log drivers (json-file, local, none) with their size "
+                     "options are allowed; others ship logs off the machine", "Leave LogConfig unset.")
+    if ((hc.get("RestartPolicy") or {}).get("Name") or "") not in RESTARTS:
+        raise refuse("that RestartPolicy", "it is not a restart policy", f"Use one of {sorted(RESTARTS)}.")
+    hc.pop("ContainerIDFile", None)  # a client-side setting
+    for spec in hc.get("Binds") or []:
+        _check_bind(spec, needs)
+    for i, mount in enumerate(hc.get("Mounts") or []):
+        _check_mount(mount or {}, i, needs)
+
+
+def _check_bind(spec: str, needs: Needs) -> None:
+    parts = spec.split(":")
+    if len(parts) == 1 and spec.startswith("/"):
+        return  # an anonymous volume at that container path
+    if len(parts) not in (2, 3):
+        raise refuse(f"the bind {spec!r}", "it is not SOURCE:TARGET[:OPTIONS]", _HOST + ".")
+    source, options = parts[0], parts[2].split(",") if len(parts) == 3 else []
+    if not VOLUME_NAME.match(source):
+        raise refuse(f"the bind {spec!r}", "it mounts a host path, which exposes the host's files "
+                     "(host binds are not allowed)", _HOST + ", or copy files in with put_archive.")
+    if set(options) - BIND_OPTIONS:
+        raise refuse(f"the bind options in {spec!r}", f"only {sorted(BIND_OPTIONS)} are allowed", "")
+    needs.volumes.add(source)
+
+
+def _check_mount(m: dict, i: int, needs: Needs) -> None:
+    kind = m.get("Type") or ""
+    where = f"HostConfig.Mounts[{i}]"
+    if kind == "volume":
+        driver = (m.get("VolumeOptions") or {}).get("DriverConfig") or {}
+        if (driver.get("Name") or "local") != "local" or driver.get("Options") or m.get("BindOptions"):
+            raise refuse(f"{where} volume driver options", "driver options can mount host paths or "
+                         "network shares", "Create the volume first with docker volume create.")
+        source = m.get("Source") or ""
+        if source:
+            if not VOLUME_NAME.match(source):
+                raise refuse(f"{where} source {source!r}", "it is not a volume name", _HOST + ".")
+            needs.volumes.add(source)
+    elif kind == "tmpfs":
+        if m.get("Source") or m.get("BindOptions") or m.get("VolumeOptions"):
+            raise refuse(f"{where}", "a tmpfs mount has no source", "Remove Source and the options.")
+    else:
+        raise refuse(f"{where} of type {kind!r}", "bind mounts expose the host's files, and only volume "
+                     "and tmpfs mounts are allowed", _HOST + ".")
+
+
+def _network_mode(hc: dict, s: Settings, needs: Needs) -> str:
+    mode = hc.get("NetworkMode") or ""
+    if mode in ("", "default", "bridge"):
+        mode = s.network
+    elif mode == "host" or mode.startswith("container:"):
+        raise refuse(f"NetworkMode {mode!r}", "it would share the host's or another container's network",
+                     "Leave it unset (your own network) or name one of your networks.")
+    elif mode != "none":
+        if not OBJECT_NAME.match(mode):
+            raise refuse(f"NetworkMode {mode!r}", "it is not a network name", "")
+        needs.networks.add(mode)
+    hc["NetworkMode"] = mode
+    return mode
+
+
+def _endpoints(nc: dict | None, mode: str, s: Settings, needs: Needs) -> dict | None:
+    endpoints = (nc or {}).get("EndpointsConfig") or {}
+    out = {}
+    for name, ep in endpoints.items():
+        if mode == "none":
+            raise refuse("network endpoints with NetworkMode none", "they contradict each other", "")
+        key = mode if name in ("", "default", "bridge") else name
+        if key != mode:
+            if not OBJECT_NAME.match(key):
+                raise refuse(f"the network {key!r}", "it is not a network name", "")
+            needs.networks.add(key)
+        out[key] = check_endpoint(ep or {})
+    return {"EndpointsConfig": out} if out else None
+
+
+def check_endpoint(ep: dict) -> dict:
+    """An endpoint on one of the owner's networks: no links to others' containers, no driver options."""
+    if ep.get("Links"):
+        raise refuse("endpoint Links", MUST_BE_EMPTY["Links"][0], MUST_BE_EMPTY["Links"][1] + ".")
+    if ep.get("DriverOpts"):
+        raise refuse("endpoint DriverOpts", "network driver options are not part of the course", "")
+    return ep
+
+
+def _ports(hc: dict, mode: str, s: Settings) -> list[dict]:
+    """Published ports, taken out of the body: the guard itself listens for them on 127.0.0.1."""
+    bindings = hc.pop("PortBindings", None) or {}
+    ports: list[dict] = []
+    for key, entries in bindings.items():
+        m = PORT_KEY.match(key)
+        if not m or not 1 <= int(m[1]) <= 65535 or (m[2] or "tcp") != "tcp":
+            raise refuse(f"publishing {key!r}", "only single TCP ports can be published", "Use e.g. '80/tcp'.")
+        for entry in entries or []:
+            ip = (entry or {}).get("HostIp") or ""
+            if ip not in ("", "127.0.0.1", "localhost"):
+                raise refuse(f"publishing port {key} on {ip}", "ports are published on 127.0.0.1 only, so "
+                             "nothing outside this machine reaches them", "Leave HostIp empty or use 127.0.0.1.")
+            host = (entry or {}).get("HostPort") or ""
+            if host and (not host.isdigit() or not 1024 <= int(host) <= 65535 or int(host) == s.registry_port):
+                raise refuse(f"host port {host!r}", "host ports must be single numbers from 1024 to 65535 "
+                             "(not the course registry's)", "Pick another port, or leave it empty for any.")
+            ports.append({"port": f"{int(m[1])}/tcp", "host": int(host or 0)})
+    used = [p["host"] for p in ports if p["host"]]
+    if len(used) != len(set(used)):
+        raise refuse("publishing one host port twice", "a port can be bound once", "")
+    if ports and mode == "none":
+        raise refuse("published ports with NetworkMode none", "there is no network to reach", "")
+    return ports
