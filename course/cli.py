@@ -46,7 +46,7 @@ def engine_stop() -> None:
     """Stop the dockerd the course started (by its recorded pid); never another one."""
     from course.engine import bootstrap
 
-    console.print("stopped" if bootstrap.stop_engine() else "the course did not start the running engine")
+    console.print("stopped" if bootstrap.stop_daemon() else "the course did not start the running engine")
 
 
 @main.command()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from course import config
 from course.engine.connect import EngineUnavailable, client, engine_url, ping
 from course.images import BASE
+from course.system import venv
 
 
 @dataclass
@@ -66,9 +67,11 @@ def _package_checks() -> list[Check]:
             rows.append(Check(dist, True, importlib.metadata.version(dist)))
         except importlib.metadata.PackageNotFoundError:
             rows.append(Check(dist, False, "not installed", "run `make venv`"))
-    out = subprocess.run([shutil.which("jupyter") or "jupyter", "labextension", "list"],
-                         capture_output=True, text=True).stdout + ""
-    found = [ext for ext in ("@jupyter/nbgrader",) if ext in out]
+    venv.ensure_on_path()
+    listing = subprocess.run([shutil.which("jupyter") or "jupyter", "labextension", "list"],
+                             check=False, capture_output=True, text=True)
+    out = listing.stdout + listing.stderr  # jupyter prints the list on stderr
+    found = [line.split()[0] for line in out.splitlines() if "nbgrader" in line and "enabled" in line]
     rows.append(Check("nbgrader lab extensions", bool(found), ", ".join(found) or "not found",
                       "run `make venv` (nbgrader ships them)", required=False))
     return rows

@@ -1,8 +1,8 @@
 """Access to the Docker Engine: finding it, starting it, labelling and cleaning up."""
 
+from course.engine.cleanup import remove_labelled
 from course.engine.connect import EngineUnavailable, client, engine_url, ping
 from course.engine.labelled import LabelledClient, session_client
-from course.engine.cleanup import remove_labelled
 
 __all__ = [
     "EngineUnavailable",

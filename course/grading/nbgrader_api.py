@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +14,9 @@ from nbgrader.apps import NbGraderAPI
 from course import config
 from course.engine import client, remove_labelled
 from course.grading.settings import course_config
+from course.system import venv
 
-# nbgrader runs `alembic` (and kernels run `python`) from PATH: make this venv's bin/ win,
-# also when the course is called as .venv/bin/course without an activated venv.
-_BIN = os.path.dirname(sys.executable)
-if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+venv.ensure_on_path()
 
 
 def api(root: Path = config.ROOT) -> NbGraderAPI:
@@ -45,9 +42,10 @@ def generate(assignment: str, root: Path = config.ROOT) -> Outcome:
     return Outcome.of(api(root).generate_assignment(assignment, force=True, create=True))
 
 
-def submission_session(assignment: str, student: str) -> str:
-    """The engine session label of one graded submission."""
-    return f"grade-{assignment}-{student}"
+def submission_session(assignment: str, student: str, root: Path = config.ROOT) -> str:
+    """The engine session label of one graded submission (unique per course directory too)."""
+    course = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:8]
+    return f"grade-{course}-{assignment}-{student}"
 
 
 @contextlib.contextmanager
@@ -67,7 +65,7 @@ def engine_session(session: str) -> Iterator[None]:
 
 def autograde(assignment: str, student: str, root: Path = config.ROOT, force: bool = True) -> Outcome:
     """``nbgrader autograde`` of one submission, its engine objects labelled and removed after."""
-    with engine_session(submission_session(assignment, student)):
+    with engine_session(submission_session(assignment, student, root)):
         return Outcome.of(api(root).autograde(assignment, student, force=force, create=True))
 
 

@@ -22,7 +22,7 @@ def missing(packages: list[str]) -> list[str]:
     out = []
     for pkg in packages:
         res = subprocess.run(
-            ["dpkg-query", "-W", "-f=${Status}", pkg], capture_output=True, text=True
+            ["dpkg-query", "-W", "-f=${Status}", pkg], check=False, capture_output=True, text=True
         )
         if "install ok installed" not in res.stdout:
             out.append(pkg)
@@ -43,7 +43,7 @@ def ensure_packages(packages: list[str]) -> list[str]:
     subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
     res = subprocess.run(
         ["apt-get", "install", "-y", "-q", "--no-install-recommends", *todo],
-        env=env, capture_output=True, text=True,
+        check=False, env=env, capture_output=True, text=True,
     )
     if res.returncode != 0:
         raise SetupError(f"apt-get install {' '.join(todo)} failed:\n{res.stderr[-2000:]}")

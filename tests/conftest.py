@@ -1,0 +1,49 @@
+"""Shared fixtures: the real engine, the course image, a scratch course directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Everything this test run creates on the engine carries one session label, so the
+# leftover check below sees only our objects even when others share the engine.
+os.environ.setdefault("COURSE_SESSION", f"pytest-{os.getpid()}")
+
+from course import config
+from course.engine import bootstrap, client, remove_labelled
+from course.engine.cleanup import leftovers
+from course.images import ensure_image
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """A docker-py client on the real course engine, with the course image built."""
+    bootstrap.ensure_engine()
+    api = client()
+    ensure_image(api)
+    yield api
+    session = os.environ["COURSE_SESSION"]
+    left = leftovers(api, session)
+    remove_labelled(api, session)
+    assert not sum(left.values()), f"the tests left course objects on the engine: {dict(left)}"
+
+
+@pytest.fixture
+def session_api(engine):
+    """A labelled client for this test run's session."""
+    from course.engine import session_client
+
+    return session_client()
+
+
+@pytest.fixture(scope="module")
+def course_root(tmp_path_factory) -> Path:
+    """A scratch course directory (source/, release/, config) with its own gradebook."""
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(config.ROOT / "source", root / "source")
+    shutil.copytree(config.ROOT / "release", root / "release")
+    shutil.copy(config.ROOT / "nbgrader_config.py", root)
+    return root
