@@ -10,7 +10,7 @@ from rich.table import Table
 
 from course import config
 
-console = Console()
+console = Console(soft_wrap=True)  # tables are wide: never fold them
 
 
 @click.group()
@@ -85,40 +85,72 @@ def build_source() -> None:
         console.print(f"wrote {path.relative_to(config.ROOT)}")
 
 
+def _require(outcome, what: str) -> None:
+    if not outcome.ok:
+        raise click.ClickException(f"{what} failed:\n{outcome.error or outcome.log}")
+
+
 @main.command()
 @click.argument("assignments", nargs=-1)
-def release(assignments: tuple[str, ...]) -> None:
+@click.option("--exchange/--no-exchange", default=False,
+              help="Also release to nbgrader's exchange, for the students' Assignments tab.")
+def release(assignments: tuple[str, ...], exchange: bool) -> None:
     """Generate the student versions (release/) with nbgrader; all assignments by default."""
     from course import material
     from course.grading import nbgrader_api
 
     for name in assignments or [m.ASSIGNMENT for m in material.modules()]:
-        outcome = nbgrader_api.generate(name)
-        if not outcome.ok:
-            raise click.ClickException(f"generate_assignment {name} failed:\n{outcome.error}")
-        console.print(f"released {name}")
+        _require(nbgrader_api.generate(name), f"generate_assignment {name}")
+        if exchange:
+            _require(nbgrader_api.release_to_exchange(name), f"release_assignment {name}")
+        console.print(f"released {name}" + (" (and to the exchange)" if exchange else ""))
+
+
+@main.command()
+@click.argument("assignment")
+def collect(assignment: str) -> None:
+    """Collect submissions of ASSIGNMENT from nbgrader's exchange into submitted/."""
+    from course.grading import nbgrader_api
+
+    _require(nbgrader_api.collect(assignment), f"collect {assignment}")
+    console.print(f"collected {assignment}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--student", default=None, help="Only this student.")
+def feedback(assignment: str, student: str | None) -> None:
+    """Generate HTML feedback (hidden tests and their code stay hidden)."""
+    from course.grading import nbgrader_api
+
+    _require(nbgrader_api.generate_feedback(assignment, student), f"generate_feedback {assignment}")
+    console.print(f"feedback written to feedback/*/{assignment}/")
 
 
 @main.command()
 @click.argument("assignment")
 @click.option("--student", "students", multiple=True, help="Only these students (default: all submitted).")
 @click.option("--force", is_flag=True, help="Regrade submissions already graded.")
-def autograde(assignment: str, students: tuple[str, ...], force: bool) -> None:
-    """Autograde the submissions of ASSIGNMENT into the gradebook."""
-    from course.grading import pipeline
+@click.option("--workers", type=int, default=None, help="Parallel graders (default: CPU count).")
+@click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds per submission.")
+def autograde(assignment: str, students: tuple[str, ...], force: bool, workers: int | None,
+              timeout: float) -> None:
+    """Autograde the submissions of ASSIGNMENT into the gradebook, in parallel; resumable."""
+    from course.grading import parallel, report
 
-    results = pipeline.autograde_all(assignment, list(students) or None, force=force)
-    console.print(pipeline.outcome_table(results))
+    results = parallel.autograde_all(assignment, list(students) or None, force=force, workers=workers,
+                                     timeout=timeout)
+    console.print(report.outcome_table(results))
     if any(not r.ok for r in results):
         sys.exit(1)
 
 
 @main.command()
-def report() -> None:
-    """Print the score table from the gradebook."""
+def grades() -> None:
+    """The grade report: scores, item analysis, summary; CSVs and a histogram in reports/."""
     from course.grading import report as rep
 
-    console.print(rep.score_table().to_string())
+    rep.show(console)
 
 
 @main.command()

@@ -9,7 +9,7 @@ from rich.console import Console
 from course import config, material, setup
 from course.engine import client, remove_labelled
 from course.engine.cleanup import leftovers
-from course.grading import nbgrader_api, pipeline, report, students
+from course.grading import nbgrader_api, parallel, report, students
 
 
 def ordered(table, assignment: str) -> tuple[bool, str]:
@@ -35,12 +35,12 @@ def run(console: Console, root: Path = config.ROOT) -> int:
         console.print(f"released {module.ASSIGNMENT} -> release/{module.ASSIGNMENT}")
         for kind in students.STUDENTS:
             students.write_submission(kind, module, root)
-        results = pipeline.autograde_all(module.ASSIGNMENT, list(students.STUDENTS), root, force=True)
+        results = parallel.autograde_all(module.ASSIGNMENT, list(students.STUDENTS), root, force=True)
         failures += [r for r in results if not r.ok]
     if failures:
-        console.print("[red]some submissions could not be graded:[/]\n" + pipeline.outcome_table(failures))
+        console.print("[red]some submissions could not be graded:[/]\n" + report.outcome_table(failures))
+    report.show(console, root)
     table = report.score_table(root)
-    console.print(table.to_string())
     verdicts = [ordered(table, m.ASSIGNMENT) for m in material.modules()]
     for ok, text in verdicts:
         console.print(("[green]ok[/] " if ok else "[red]NOT ORDERED[/] ") + text)

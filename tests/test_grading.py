@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from course import config, material
-from course.grading import nbgrader_api, pipeline, report, sourcegen, students
+from course.grading import nbgrader_api, parallel, report, sourcegen, students
 
 MODULES = material.modules()
 
@@ -35,7 +35,7 @@ def graded(course_root, engine):
         assert gen.ok, gen.error
         for kind in students.STUDENTS:
             students.write_submission(kind, module, course_root)
-        for result in pipeline.autograde_all(module.ASSIGNMENT, list(students.STUDENTS), course_root, force=True):
+        for result in parallel.autograde_all(module.ASSIGNMENT, list(students.STUDENTS), course_root, force=True):
             outcomes[(module.ASSIGNMENT, result.student)] = result
     return outcomes
 

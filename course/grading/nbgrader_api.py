@@ -69,6 +69,19 @@ def autograde(assignment: str, student: str, root: Path = config.ROOT, force: bo
         return Outcome.of(api(root).autograde(assignment, student, force=force, create=True))
 
 
+def release_to_exchange(assignment: str, root: Path = config.ROOT) -> Outcome:
+    """``nbgrader release_assignment`` into the course's exchange (created world-writable, sticky)."""
+    exchange = Path(course_config(root).Exchange.root)
+    exchange.mkdir(parents=True, exist_ok=True)
+    exchange.chmod(0o3777)  # nbgrader's requirement for a shared exchange
+    return Outcome.of(api(root).release_assignment(assignment))
+
+
+def collect(assignment: str, root: Path = config.ROOT) -> Outcome:
+    """``nbgrader collect``: the exchange's submissions into submitted/."""
+    return Outcome.of(api(root).collect(assignment))
+
+
 def generate_feedback(assignment: str, student: str | None = None, root: Path = config.ROOT) -> Outcome:
     """``nbgrader generate_feedback`` (hidden tests stay hidden: nbgrader strips them)."""
     return Outcome.of(api(root).generate_feedback(assignment, student, force=True))

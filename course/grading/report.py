@@ -1,23 +1,39 @@
-"""Scores from nbgrader's gradebook, as pandas tables."""
+"""The grade report, from nbgrader's gradebook and the course's ledger, with pandas.
+
+Per student and per question, item analysis (which tests fail most, and the first line
+of the feedback learners saw), summary statistics, a histogram, nbgrader's CSV export
+and the course's own long-form CSV.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-from nbgrader.api import Gradebook
+import matplotlib
 
-from course import config
-from course.grading.settings import course_config
+matplotlib.use("Agg")  # files, not windows: the report runs headless
+
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import pandas as pd  # noqa: E402
+from nbgrader.api import Gradebook  # noqa: E402
+from nbgrader.plugins.export import CsvExportPlugin  # noqa: E402
+
+from course import config  # noqa: E402
+from course.grading import ledger  # noqa: E402
+from course.grading.settings import course_config  # noqa: E402
 
 COLUMNS = ["student", "assignment", "notebook", "question", "score", "max_score", "auto"]
 
 
+def _db_url(root: Path) -> str:
+    return course_config(root).CourseDirectory.db_url
+
+
 def scores(root: Path = config.ROOT) -> pd.DataFrame:
     """One row per graded cell of every submission in the gradebook (long, tidy form)."""
-    db_url = course_config(root).CourseDirectory.db_url
     rows = []
-    with Gradebook(db_url) as gb:
+    with Gradebook(_db_url(root)) as gb:
         for assignment in gb.assignments:
             for submission in assignment.submissions:
                 for nb in submission.notebooks:
@@ -40,3 +56,98 @@ def score_table(root: Path = config.ROOT) -> pd.DataFrame:
     maxima = df.drop_duplicates(["assignment", "question"]).set_index(["assignment", "question"])["max_score"]
     table.loc["(max)"] = [*maxima.reindex(table.columns[:-1]).tolist(), maxima.sum()]
     return table.sort_values(("all", "total"), ascending=False)
+
+
+def first_feedback_line(root: Path, student: str, assignment: str, notebook: str, question: str) -> str:
+    """The first line of the error a learner saw in a failed test cell."""
+    path = root / "autograded" / student / assignment / f"{notebook}.ipynb"
+    if not path.exists():
+        return ""
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == question:
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    return f"{out['ename']}: {out['evalue'].splitlines()[0] if out['evalue'] else ''}"
+    return ""
+
+
+def item_analysis(root: Path = config.ROOT) -> pd.DataFrame:
+    """Per autograded question: how many failed, the mean score, and the commonest feedback."""
+    df = scores(root)
+    df = df[df["auto"]].copy()
+    if df.empty:
+        return pd.DataFrame(columns=["assignment", "question", "submissions", "failed", "fail_rate",
+                                     "mean_score", "max_score", "top_feedback"])
+    df["failed"] = df["score"] < df["max_score"]
+    df["feedback"] = [first_feedback_line(root, r.student, r.assignment, r.notebook, r.question) if r.failed
+                      else "" for r in df.itertuples()]
+    out = df.groupby(["assignment", "question"]).agg(
+        submissions=("student", "count"), failed=("failed", "sum"), mean_score=("score", "mean"),
+        max_score=("max_score", "first"),
+        top_feedback=("feedback", lambda s: s[s != ""].mode().iat[0] if (s != "").any() else ""),
+    ).reset_index()
+    out["fail_rate"] = out["failed"] / out["submissions"]
+    return out.sort_values("fail_rate", ascending=False)[
+        ["assignment", "question", "submissions", "failed", "fail_rate", "mean_score", "max_score", "top_feedback"]]
+
+
+def summary(root: Path = config.ROOT) -> pd.DataFrame:
+    """Per assignment: count, mean, median, min, max of total autograded scores, and ungradable count."""
+    df = scores(root)
+    totals = df[df["auto"]].groupby(["assignment", "student"])["score"].sum().reset_index()
+    stats = totals.groupby("assignment")["score"].agg(["count", "mean", "median", "min", "max"])
+    failed = pd.Series({a: sum(1 for (aa, _), g in ledger.load(root).items() if aa == a and not g.ok)
+                        for a in stats.index}, dtype=int)
+    return stats.assign(could_not_run=failed)
+
+
+def histogram(root: Path, path: Path) -> Path:
+    """A PNG histogram of total autograded scores, one panel per assignment."""
+    df = scores(root)
+    totals = df[df["auto"]].groupby(["assignment", "student"])["score"].sum().reset_index()
+    assignments = sorted(totals["assignment"].unique()) or ["(none)"]
+    fig, axes = plt.subplots(1, len(assignments), figsize=(4 * len(assignments), 3), squeeze=False)
+    for ax, name in zip(axes[0], assignments, strict=True):
+        ax.hist(totals[totals["assignment"] == name]["score"], bins=10, color="#2a6f97")
+        ax.set_title(name)
+        ax.set_xlabel("autograded score")
+        ax.set_ylabel("students")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def export(root: Path = config.ROOT) -> dict[str, Path]:
+    """Write the report files under ``root/reports``: nbgrader's CSV, ours, items, histogram."""
+    out = root / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"nbgrader_csv": out / "grades.csv", "scores_csv": out / "scores-long.csv",
+             "items_csv": out / "item-analysis.csv", "histogram": out / "histogram.png"}
+    with Gradebook(_db_url(root)) as gb:
+        CsvExportPlugin(to=str(files["nbgrader_csv"])).export(gb)
+    scores(root).to_csv(files["scores_csv"], index=False)
+    item_analysis(root).to_csv(files["items_csv"], index=False)
+    histogram(root, files["histogram"])
+    return files
+
+
+def show(console, root: Path = config.ROOT) -> dict[str, Path]:
+    """Print the report (scores, summary, items) and write its files; return their paths."""
+    console.print(score_table(root).to_string())
+    console.print("\nsummary per assignment:\n" + summary(root).round(2).to_string())
+    items = item_analysis(root)
+    console.print("\nitem analysis (most failed first):\n" + items.round(2).to_string(index=False))
+    files = export(root)
+    console.print("\nreport files: " + ", ".join(str(p.relative_to(root)) for p in files.values()))
+    return files
+
+
+def outcome_table(results: list) -> str:
+    """A printable table of grading outcomes (``ledger.Graded`` rows)."""
+    df = pd.DataFrame([r.__dict__ for r in results])
+    if df.empty:
+        return "(nothing to grade)"
+    df["seconds"] = df["seconds"].round(1)
+    return df.to_string(index=False)

@@ -17,13 +17,21 @@ def apply(c: Config, root: Path | str) -> Config:
     root = Path(root).resolve()
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = config.COURSE_NAME
-    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    # Parallel graders share one SQLite file: wait for its single writer instead of failing.
+    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}?timeout=120"
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".cache"]
     c.Exchange.root = str(root / ".cache" / "exchange")
     c.Execute.timeout = CELL_TIMEOUT
     c.Execute.interrupt_on_timeout = True
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    # Feedback: nbgrader's own ClearHiddenTests, after trimming hidden tests' tracebacks.
+    c.GenerateFeedback.preprocessors = [
+        "nbgrader.preprocessors.GetGrades",
+        "course.grading.feedback_filters.HideHiddenTestTracebacks",
+        "nbgrader.preprocessors.ClearHiddenTests",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    ]
     return c
 
 

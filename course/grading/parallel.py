@@ -1,0 +1,147 @@
+"""Autograding a class in parallel: N long-lived workers, a progress bar, timeouts, resume.
+
+Each worker is a process of its own (``course.grading.worker``) grading one submission
+at a time with nbgrader's own autograde, into the one gradebook: SQLite's single writer
+is respected by a long busy timeout (writes are milliseconds; execution is seconds).
+A submission that overruns its time has its worker and kernels killed by pid, its engine
+session removed, and is reported; the worker is replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+from tqdm.auto import tqdm
+
+from course import config
+from course.engine import client, remove_labelled
+from course.grading import ledger, nbgrader_api
+from course.grading.ledger import Graded
+from course.grading.worker import discard
+
+#: Wall-clock seconds one submission may take, all cells together.
+SUBMISSION_TIMEOUT = 600.0
+
+
+class Worker:
+    """One grading process and what it started."""
+
+    def __init__(self, root: Path, log: Path):
+        self.root = root
+        self.log = open(log, "ab")  # noqa: SIM115 (lives as long as the worker)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "course.grading.worker", str(root)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, start_new_session=True,
+        )
+
+    def grade(self, assignment: str, student: str, force: bool, timeout: float) -> Graded | None:
+        """Send one job; the result, or None if it did not answer in ``timeout`` seconds."""
+        self.proc.stdin.write((json.dumps({"assignment": assignment, "student": student, "force": force})
+                               + "\n").encode())
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else b""
+        return Graded(**json.loads(line)) if line else None
+
+    def kill(self) -> None:
+        """Kill the worker and every process under it (its kernels run in sessions of their own)."""
+        try:
+            tree = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            tree = []
+        for proc in [*tree]:
+            try:
+                proc.send_signal(signal.SIGKILL)
+            except psutil.NoSuchProcess:
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self.log.close()
+
+
+def submitted_students(assignment: str, root: Path = config.ROOT) -> list[str]:
+    """Students with a submission of ``assignment`` in ``submitted/``."""
+    base = root / "submitted"
+    return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.exists() else []
+
+
+def to_grade(assignment: str, students: list[str], root: Path, force: bool) -> list[str]:
+    """Resume: without ``force``, only submissions not yet graded successfully."""
+    if force:
+        return students
+    done = ledger.load(root)
+    return [s for s in students
+            if not (done.get((assignment, s)) and done[(assignment, s)].ok
+                    and (root / "autograded" / s / assignment).is_dir())]
+
+
+def autograde_all(assignment: str, students: list[str] | None = None, root: Path = config.ROOT,
+                  force: bool = False, workers: int | None = None,
+                  timeout: float = SUBMISSION_TIMEOUT) -> list[Graded]:
+    """Autograde ``students``' submissions (default: all submitted) with ``workers`` processes."""
+    pending = to_grade(assignment, students or submitted_students(assignment, root), root, force)
+    if not pending:
+        return []
+    jobs: queue.Queue[str] = queue.Queue()
+    for student in pending:
+        jobs.put(student)
+    results: list[Graded] = []
+    lock = threading.Lock()
+    bar = tqdm(total=len(pending), desc=f"autograde {assignment}", unit="submission")
+    logs = root / "autograded" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+
+    def run(slot: int) -> None:
+        worker = Worker(root, logs / f"worker-{slot}.log")
+        try:
+            while True:
+                try:
+                    student = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                start = time.monotonic()
+                result = worker.grade(assignment, student, force=True, timeout=timeout)
+                if result is None:  # overran or died: kill it all, clean its engine session, go on
+                    worker.kill()
+                    remove_labelled(client(), session=nbgrader_api.submission_session(assignment, student, root))
+                    discard(assignment, student, root)
+                    result = Graded(student, assignment, False,
+                                    f"grading stopped after {time.monotonic() - start:.0f} s "
+                                    f"(limit {timeout:.0f} s, or the grader process died)",
+                                    time.monotonic() - start)
+                    worker = Worker(root, logs / f"worker-{slot}.log")
+                with lock:
+                    results.append(result)
+                    bar.update(1)
+        finally:
+            worker.close()
+
+    count = max(1, min(workers or os.cpu_count() or 1, len(pending)))
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bar.close()
+    ledger.record(results, root)
+    return sorted(results, key=lambda r: r.student)

@@ -1,0 +1,80 @@
+"""A grading worker process: reads jobs as JSON lines on stdin, answers one JSON line each.
+
+Run as ``python -m course.grading.worker ROOT``. It lives for many submissions (nbgrader
+is imported once), and the pool kills it (with its kernels) if a submission overruns.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from course.grading import nbgrader_api, verify
+from course.grading.ledger import Graded
+from course.grading.settings import course_config
+
+warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader 0.9's SQLAlchemy noise
+
+
+def discard(assignment: str, student: str, root: Path) -> None:
+    """Forget a submission's untrustworthy grades: gradebook rows and autograded folder."""
+    with Gradebook(course_config(root).CourseDirectory.db_url) as gb:
+        try:
+            gb.remove_submission(assignment, student)
+        except MissingEntry:
+            pass
+    shutil.rmtree(root / "autograded" / student / assignment, ignore_errors=True)
+
+
+def reason_of(outcome: nbgrader_api.Outcome) -> str:
+    """The most specific line of nbgrader's log for a failed autograde."""
+    lines = [ln.strip() for ln in (outcome.log + "\n" + outcome.error).splitlines() if ln.strip()]
+    for marker in ("Error:", "Exception:", "[ERROR]"):
+        specific = [ln for ln in lines if marker in ln and "see the the above traceback" not in ln
+                    and "There was an error processing" not in ln]
+        if specific:
+            return specific[-1]
+    return lines[-1] if lines else "nbgrader failed without a message"
+
+
+def grade(assignment: str, student: str, root: Path, force: bool) -> Graded:
+    """Autograde one submission and check that every graded cell really ran."""
+    start = time.monotonic()
+    notebooks = sorted((root / "submitted" / student / assignment).glob("*.ipynb"))
+    if not notebooks:
+        return Graded(student, assignment, False, "no notebook in the submission folder")
+    outcome = nbgrader_api.autograde(assignment, student, root, force=force)
+    if not outcome.ok:
+        discard(assignment, student, root)
+        return Graded(student, assignment, False, reason_of(outcome), time.monotonic() - start)
+    found = [p for nb in notebooks for p in verify.problems(root / "autograded" / student / assignment / nb.name)]
+    if found:
+        discard(assignment, student, root)
+        return Graded(student, assignment, False, "; ".join(found), time.monotonic() - start)
+    notes = [n for nb in notebooks if (root / "release" / assignment / nb.name).exists()
+             for n in verify.tampering(nb, root / "release" / assignment / nb.name)]
+    return Graded(student, assignment, True, "; ".join(notes), time.monotonic() - start)
+
+
+def main() -> None:
+    root = Path(sys.argv[1])
+    out = sys.stdout
+    sys.stdout = sys.stderr  # nbgrader and kernels may print: keep the answer channel clean
+    for line in sys.stdin:
+        job = json.loads(line)
+        try:
+            result = grade(job["assignment"], job["student"], root, job.get("force", False))
+        except Exception as exc:  # report, never crash the worker: other submissions wait
+            result = Graded(job["student"], job["assignment"], False, f"{type(exc).__name__}: {exc}")
+        out.write(json.dumps(result.__dict__) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Grading a class: parallel equals serial nbgrader, broken submissions are reported, resume works."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from course import config
+from course.engine.cleanup import leftovers
+from course.grading import ledger, nbgrader_api, parallel, report, students
+from course.material import containers as lesson
+
+ASSIGNMENT = lesson.ASSIGNMENT
+HONEST = ("solution", "partial", "untouched")
+
+
+def _edit(path: Path, grade_id: str, source: str | None) -> None:
+    """Replace (or with None, delete) one cell of a submitted notebook."""
+    nb = nbformat.read(path, as_version=4)
+    cells = []
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            if source is None:
+                continue
+            cell.source = source
+        cells.append(cell)
+    nb.cells = cells
+    nbformat.write(nb, path)
+
+
+def _scratch(tmp_path_factory, name: str) -> Path:
+    root = tmp_path_factory.mktemp(name)
+    for part in ("source", "release"):
+        shutil.copytree(config.ROOT / part, root / part)
+    shutil.copy(config.ROOT / "nbgrader_config.py", root)
+    assert nbgrader_api.generate(ASSIGNMENT, root).ok
+    for kind in HONEST:
+        students.write_submission(kind, lesson, root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory, engine):
+    """A class of honest and broken submissions, graded once in parallel."""
+    root = _scratch(tmp_path_factory, "klass")
+    p = students.write_submission("solution", lesson, root, student="dies")
+    _edit(p, "ex3-solution", "import os\nos.kill(os.getpid(), 9)")
+    p = students.write_submission("solution", lesson, root, student="slow")
+    _edit(p, "ex1-solution", "import time\ndocker.containers.run(lab.BASE_IMAGE, 'sleep 300', detach=True)\n"
+                             "time.sleep(600)")
+    students.write_submission("solution", lesson, root, student="corrupt").write_text("{not json")
+    (root / "submitted" / "missing" / ASSIGNMENT).mkdir(parents=True)
+    p = students.write_submission("solution", lesson, root, student="deleted")
+    _edit(p, "ex2-tests", None)
+    p = students.write_submission("solution", lesson, root, student="tampered")
+    _edit(p, "ex4-tests", "pass")
+    _edit(p, "ex4-solution", "def survives(limit_mb, alloc_mb):\n    return True")
+    results = parallel.autograde_all(ASSIGNMENT, root=root, workers=2, timeout=45)
+    return root, {r.student: r for r in results}
+
+
+def test_honest_submissions_grade(klass):
+    _, results = klass
+    for student in (*HONEST, "deleted", "tampered"):
+        assert results[student].ok, results[student].reason
+
+
+def test_dead_kernel_is_reported_never_scored(klass):
+    root, results = klass
+    assert not results["dies"].ok and "Kernel died" in results["dies"].reason
+    assert "dies" not in set(report.scores(root)["student"])  # no grades: neither 0 nor full marks
+
+
+def test_timeout_kills_and_cleans(klass):
+    root, results = klass
+    assert not results["slow"].ok and "limit 45 s" in results["slow"].reason
+    session = nbgrader_api.submission_session(ASSIGNMENT, "slow", root)
+    from course.engine import client
+
+    assert sum(leftovers(client(), session).values()) == 0
+    kernels = [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+    assert not kernels
+
+
+def test_bad_input_is_explained(klass):
+    _, results = klass
+    assert not results["corrupt"].ok and "JSON" in results["corrupt"].reason
+    assert not results["missing"].ok and "no notebook" in results["missing"].reason
+    assert "ex2-tests was deleted" in results["deleted"].reason
+    assert "ex4-tests was edited" in results["tampered"].reason
+
+
+def test_tampered_tests_are_restored(klass):
+    root, _ = klass
+    df = report.scores(root)
+    row = df[(df.student == "tampered") & (df.question == "ex4-tests")]
+    assert row["score"].iat[0] == 0  # the original test ran against `return True`
+
+
+def test_ledger_and_resume(klass):
+    root, results = klass
+    recorded = ledger.load(root)
+    assert {s for (_, s) in recorded} == set(results)
+    # A rerun grades only what is new or failed.
+    students.write_submission("partial", lesson, root, student="late")
+    (root / "submitted" / "slow").rename(root / "slow-away")  # too slow to regrade here
+    again = {r.student for r in parallel.autograde_all(ASSIGNMENT, root=root, workers=2)}
+    assert again == {"late", "dies", "corrupt", "missing"}
+
+
+def test_parallel_equals_serial_nbgrader(tmp_path_factory, klass, engine):
+    """Same submissions, plain serial `nbgrader autograde` vs the pool: every cell the same score."""
+    serial = _scratch(tmp_path_factory, "serial")
+    pooled = _scratch(tmp_path_factory, "pooled")
+    out = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT],
+                         cwd=serial, capture_output=True, text=True, timeout=600, check=False,
+                         env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert all(r.ok for r in parallel.autograde_all(ASSIGNMENT, root=pooled, workers=2))
+    key = ["student", "question"]
+    a = report.scores(serial).sort_values(key)[[*key, "score"]].reset_index(drop=True)
+    b = report.scores(pooled).sort_values(key)[[*key, "score"]].reset_index(drop=True)
+    assert len(a) and a.equals(b)
+
+
+def test_report_files_and_columns(klass):
+    root, _ = klass
+    files = report.export(root)
+    assert files["histogram"].stat().st_size > 1000
+    assert files["nbgrader_csv"].read_text().startswith("assignment,duedate,timestamp,student_id")
+    items = report.item_analysis(root)
+    assert list(items.columns) == ["assignment", "question", "submissions", "failed", "fail_rate",
+                                   "mean_score", "max_score", "top_feedback"]
+    assert items["top_feedback"].str.contains("Feedback").any()
+    assert report.summary(root).loc[ASSIGNMENT, "could_not_run"] >= 3
+
+
+def test_feedback_hides_hidden_tests(klass):
+    root, _ = klass
+    assert nbgrader_api.generate_feedback(ASSIGNMENT, "partial", root).ok
+    html = (root / "feedback" / "partial" / ASSIGNMENT / f"{lesson.NOTEBOOK}.html").read_text()
+    assert "BEGIN HIDDEN TESTS" not in html and "hidden-box-7" not in html
+    assert "64 MiB is 67108864 bytes" in html  # the visible test's explanation is kept
