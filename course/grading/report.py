@@ -13,15 +13,15 @@ import matplotlib
 
 matplotlib.use("Agg")  # files, not windows: the report runs headless
 
-import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
-import pandas as pd  # noqa: E402
-from nbgrader.api import Gradebook  # noqa: E402
-from nbgrader.plugins.export import CsvExportPlugin  # noqa: E402
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+from nbgrader.api import Gradebook
+from nbgrader.plugins.export import CsvExportPlugin
 
-from course import config  # noqa: E402
-from course.grading import ledger  # noqa: E402
-from course.grading.settings import course_config  # noqa: E402
+from course import config
+from course.grading import ledger
+from course.grading.settings import course_config
 
 COLUMNS = ["student", "assignment", "notebook", "question", "score", "max_score", "auto"]
 

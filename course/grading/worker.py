@@ -70,7 +70,7 @@ def main() -> None:
         job = json.loads(line)
         try:
             result = grade(job["assignment"], job["student"], root, job.get("force", False))
-        except Exception as exc:  # report, never crash the worker: other submissions wait
+        except Exception as exc:  # noqa: BLE001 (report, never crash the worker: others wait)
             result = Graded(job["student"], job["assignment"], False, f"{type(exc).__name__}: {exc}")
         out.write(json.dumps(result.__dict__) + "\n")
         out.flush()
