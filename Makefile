@@ -46,3 +46,5 @@ lint: venv
 
 bench: venv
 	$(PY) benchmarks/vm_boot.py
+	$(PY) benchmarks/autograde.py
+	$(PY) benchmarks/guard.py

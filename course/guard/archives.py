@@ -63,11 +63,14 @@ def dockerfile_text(fileobj: IO[bytes], name: str) -> str:
             raise Refused("course guard could not read the Dockerfile: not UTF-8", 400) from None
 
 
-def archive_tags(fileobj: IO[bytes]) -> list[str]:
-    """Every name an image archive would tag (``manifest.json``, ``repositories``, ``index.json``)."""
+def archive_tags(fileobj: IO[bytes]) -> tuple[list[str], list[dict]]:
+    """Every name an image archive would tag (``manifest.json``, ``repositories``, ``index.json``),
+    and the labels of the images it holds (from their config files)."""
     tags: list[str] = []
+    labels: list[dict] = []
     with _open(fileobj, "image archive") as tar:
         members = _members(tar)
+        labels = _labels(tar, members)
         for path in ("manifest.json", "repositories", "index.json"):
             if path not in members:
                 continue
@@ -76,7 +79,23 @@ def archive_tags(fileobj: IO[bytes]) -> list[str]:
             except ValueError:
                 raise Refused(f"course guard could not read {path} in the image archive", 400) from None
             tags.extend(_tags_in(path, doc))
-    return tags
+    return tags, labels
+
+
+def _labels(tar: tarfile.TarFile, members: dict[str, tarfile.TarInfo]) -> list[dict]:
+    if "manifest.json" not in members:
+        return []
+    try:
+        manifest = json.loads(_read(tar, members["manifest.json"]))
+        out = []
+        for entry in manifest:
+            config = members.get(posixpath.normpath("/" + entry.get("Config", "")).lstrip("/"))
+            if config is not None:
+                doc = json.loads(_read(tar, config, limit=16 * 1024 * 1024))
+                out.append((doc.get("config") or {}).get("Labels") or {})
+        return out
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise Refused(f"course guard could not read the image configs in the archive ({exc})", 400) from None
 
 
 def _tags_in(path: str, doc) -> list[str]:

@@ -131,6 +131,8 @@ def referenced_images(text: str, buildargs: dict) -> set[str]:
             if not words or len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "as"):
                 raise refuse(f"FROM {args}", "it is not FROM image [AS name]", "")
             image = expand(words[0], meta, "FROM")
+            if not image:
+                raise refuse(f"FROM {args}", "it names no image once its variables are expanded", "")
             if image.lower() not in stages and image != "scratch":
                 images.add(image)
             if len(words) == 3:

@@ -77,11 +77,10 @@ def force_filters(raw: str | None, label: str) -> str:
         if not isinstance(parsed, dict):
             raise Refused("course guard could not read the filters: not a JSON object", 400)
         for key, values in parsed.items():
-            if isinstance(values, list) and all(isinstance(v, str) for v in values):
-                fields[key] = {v: True for v in values}
-            elif isinstance(values, dict) and all(isinstance(v, bool) for v in values.values()):
-                fields[key] = {v: True for v in values}
-            else:
+            as_list = isinstance(values, list) and all(isinstance(v, str) for v in values)
+            as_map = isinstance(values, dict) and all(isinstance(v, bool) for v in values.values())
+            if not (as_list or as_map):
                 raise Refused(f"course guard could not read the filter {key!r}", 400)
+            fields[key] = {v: True for v in values}
     fields.setdefault("label", {})[label] = True
     return json.dumps(fields, separators=(",", ":"))

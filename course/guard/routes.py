@@ -107,7 +107,7 @@ def match(method: str, target: str) -> Route:
         if tuple(int(x) for x in version.split(".")) < MIN_VERSION:
             raise refuse(f"API version {version}", "old API versions apply settings the guard does not "
                          "check", "Use API 1.40 or newer (docker-py's version='auto').", status=400)
-    elif path.startswith("/v"):
+    elif re.match(r"^/v[0-9.]", path):
         raise Refused(f"course guard could not read the API version in {path!r}", 400)
     try:
         query: dict[str, list[str]] = {}

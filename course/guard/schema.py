@@ -98,7 +98,7 @@ CONTAINER_UPDATE = Struct({**RESOURCES, "RestartPolicy": RESTART})
 EXEC_CREATE = Struct({
     "User": S, "Privileged": B, "Tty": B, "ConsoleSize": ListOf(I), "AttachStdin": B,
     "AttachStderr": B, "AttachStdout": B, "Detach": B, "DetachKeys": S, "Env": STRS,
-    "WorkingDir": S, "Cmd": StrSlice(),
+    "WorkingDir": S, "Cmd": StrSlice(), "Container": S,  # docker-py sends Container; dockerd ignores it
 })
 
 EXEC_START = Struct({"Detach": B, "Tty": B, "ConsoleSize": ListOf(I)})

@@ -2,6 +2,8 @@
 
 from course.authoring import code, md, solution, tests, written
 
+POSITION = 30
+TITLE = "Containers: OS-level virtualization you can see"
 ASSIGNMENT = "containers"
 NOTEBOOK = "containers"
 SEED_POINTS = ("S2", "S3")

@@ -1,0 +1,80 @@
+"""What the guard costs: the same container workload with and without it, interleaved in one run.
+
+Each round runs a container from vmdocker/base that echoes, reads its logs, execs
+in it, lists and inspects containers, and removes it. Rounds alternate between a
+client on the engine socket and a client on a guard process, so drift in the
+machine's load hits both alike. Both sides use an internal labelled network (the
+guard puts containers on the owner's), so the difference is the guard itself.
+
+The last line printed is ``guard_overhead: X.XX`` (with/without - 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import docker
+
+from course import config
+from course.engine.cleanup import remove_labelled
+from course.engine.connect import DEFAULT_SOCKET
+from course.guard import start_guard
+from course.images import ensure_image
+
+BASE = "vmdocker/base:latest"
+
+
+def round_trip(api: docker.DockerClient, labels: dict[str, str], network: str | None) -> None:
+    """One round of the workload."""
+    box = api.containers.run(BASE, ["sh", "-c", "echo hello; exec sleep 30"], detach=True, labels=labels,
+                             network=network)
+    try:
+        while b"hello" not in box.logs():
+            time.sleep(0.01)
+        assert box.exec_run(["echo", "exec"]).output == b"exec\n"
+        assert box.id in [c.id for c in api.containers.list(filters={"label": f"{config.LABEL_COURSE}"})]
+        box.reload()
+        assert box.attrs["State"]["Running"]
+    finally:
+        box.remove(force=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    session = f"bench-guard-{os.getpid()}"
+    labels = config.course_labels(session, "bench")
+    engine = docker.DockerClient(base_url=DEFAULT_SOCKET, version="auto", timeout=120)
+    ensure_image(engine)
+    net = engine.networks.create(f"bench-guard-{os.getpid()}", internal=True, labels=labels)
+    with tempfile.TemporaryDirectory(prefix="guard-bench-") as tmp:
+        guard = start_guard("bench", Path(tmp) / "bench.sock", session=session)
+        guarded = docker.DockerClient(base_url=guard.url, version="auto", timeout=120)
+        totals = {"without": 0.0, "with": 0.0}
+        try:
+            round_trip(engine, labels, net.name)  # warm both paths (network, image cache)
+            round_trip(guarded, labels, None)
+            for i in range(args.rounds):
+                order = [("without", engine, net.name), ("with", guarded, None)]
+                for name, api, network in order if i % 2 == 0 else order[::-1]:
+                    started = time.perf_counter()
+                    round_trip(api, labels, network)
+                    totals[name] += time.perf_counter() - started
+        finally:
+            guarded.close()
+            guard.stop()
+            remove_labelled(engine, session)
+            engine.close()
+    for name in ("without", "with"):
+        print(f"{name} guard: {totals[name]:.2f} s for {args.rounds} rounds "
+              f"({1000 * totals[name] / args.rounds:.0f} ms per round)")
+    print(f"guard_overhead: {totals['with'] / totals['without'] - 1:.2f}")
+
+
+if __name__ == "__main__":
+    main()
