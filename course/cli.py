@@ -169,6 +169,15 @@ def demo() -> None:
     sys.exit(run_demo.run(console))
 
 
+@main.command("try")
+@click.argument("assignments", nargs=-1, required=True)
+def try_(assignments: tuple[str, ...]) -> None:
+    """Grade the three simulated students of ASSIGNMENTS in a scratch course (for lesson authors)."""
+    from course import demo as run_demo
+
+    sys.exit(run_demo.trial(console, assignments))
+
+
 @main.command()
 @click.option("--port", default=8888, show_default=True)
 @click.option("--token", default=None, help="Access token (default: a random one, printed).")
