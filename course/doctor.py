@@ -77,9 +77,22 @@ def _package_checks() -> list[Check]:
     return rows
 
 
+def _isolation_checks() -> list[Check]:
+    from course.grading import sandbox
+
+    if not sandbox.available():
+        return [Check("grading isolation", False, "unavailable: needs root (grader users, guard)",
+                      "grade as root on the grading machine", required=False)]
+    private = [p for p in sandbox.PRIVATE if (config.ROOT / p).exists()]
+    open_ = [p for p in private if (config.ROOT / p).stat().st_mode & 0o007]
+    found = (f"kernels run as {sandbox.USER_PREFIX}N through a guard, with rlimits; private paths: "
+             + ("all closed" if not open_ else f"{', '.join(open_)} still open (closed at grading)"))
+    return [Check("grading isolation", True, found, required=False)]
+
+
 def checks() -> list[Check]:
     """Every check, in the order the table shows them."""
-    return [*_engine_checks(), *_vm_checks(), *_package_checks(),
+    return [*_engine_checks(), *_vm_checks(), *_package_checks(), *_isolation_checks(),
             Check("cache", config.CACHE.parent.exists(), str(config.CACHE))]
 
 

@@ -10,10 +10,12 @@ import docker.errors
 from course import config
 
 
-def _filters(session: str | None) -> dict:
+def _filters(session: str | None, owner: str | None = None) -> dict:
     wanted = [f"{config.LABEL_COURSE}={config.COURSE_NAME}"]
     if session:
         wanted.append(f"{config.LABEL_SESSION}={session}")
+    if owner:
+        wanted.append(f"{config.LABEL_OWNER}={owner}")
     return {"label": wanted}
 
 
@@ -27,13 +29,14 @@ def leftovers(api: docker.DockerClient, session: str | None = None) -> Counter:
     )
 
 
-def remove_labelled(api: docker.DockerClient, session: str | None = None, images: bool = False) -> Counter:
+def remove_labelled(api: docker.DockerClient, session: str | None = None, images: bool = False,
+                    owner: str | None = None) -> Counter:
     """Force-remove course containers, then networks and volumes (and images if asked).
 
-    With ``session`` only that session's objects go; without it, every course
-    object (what ``make demo`` and test teardown use). Returns counts removed.
+    With ``session`` (and/or ``owner``) only those objects go; with neither, every course
+    object (what ``make demo`` uses). Returns counts removed.
     """
-    f = _filters(session)
+    f = _filters(session, owner)
     removed: Counter = Counter()
     for kind, lister in (
         ("containers", lambda: api.containers.list(all=True, filters=f)),
@@ -46,7 +49,7 @@ def remove_labelled(api: docker.DockerClient, session: str | None = None, images
                 removed[kind] += 1
             except docker.errors.NotFound:
                 pass  # already gone (auto-remove, another cleaner)
-    if images and session:
+    if images and (session or owner):
         for img in api.images.list(filters=f):
             try:
                 api.images.remove(img.id, force=True)

@@ -42,10 +42,14 @@ def generate(assignment: str, root: Path = config.ROOT) -> Outcome:
     return Outcome.of(api(root).generate_assignment(assignment, force=True, create=True))
 
 
+def course_tag(root: Path = config.ROOT) -> str:
+    """A short id of a course directory, so that two course directories never share engine labels."""
+    return hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:8]
+
+
 def submission_session(assignment: str, student: str, root: Path = config.ROOT) -> str:
-    """The engine session label of one graded submission (unique per course directory too)."""
-    course = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:8]
-    return f"grade-{course}-{assignment}-{student}"
+    """The engine session label of one graded submission."""
+    return f"grade-{course_tag(root)}-{assignment}-{student}"
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from course import config
 from course.engine import client, remove_labelled
-from course.grading import ledger, nbgrader_api
+from course.grading import ledger, nbgrader_api, sandbox
 from course.grading.ledger import Graded
 from course.grading.worker import discard
 
@@ -36,18 +36,22 @@ SUBMISSION_TIMEOUT = 600.0
 class Worker:
     """One grading process and what it started."""
 
-    def __init__(self, root: Path, log: Path):
+    def __init__(self, root: Path, log: Path, slot: sandbox.Slot | None = None):
         self.root = root
+        self.slot = slot
         self.log = open(log, "ab")  # noqa: SIM115 (lives as long as the worker)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "course.grading.worker", str(root)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, start_new_session=True,
+            env={**os.environ, **(slot.env if slot else {})},
         )
 
     def grade(self, assignment: str, student: str, force: bool, timeout: float) -> Graded | None:
         """Send one job; the result, or None if it did not answer in ``timeout`` seconds."""
-        self.proc.stdin.write((json.dumps({"assignment": assignment, "student": student, "force": force})
-                               + "\n").encode())
+        job = {"assignment": assignment, "student": student, "force": force}
+        if self.slot:
+            job.update(slot=self.slot.index, owner=self.slot.owner)
+        self.proc.stdin.write((json.dumps(job) + "\n").encode())
         self.proc.stdin.flush()
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
         line = self.proc.stdout.readline() if ready else b""
@@ -97,8 +101,13 @@ def to_grade(assignment: str, students: list[str], root: Path, force: bool) -> l
 
 def autograde_all(assignment: str, students: list[str] | None = None, root: Path = config.ROOT,
                   force: bool = False, workers: int | None = None,
-                  timeout: float = SUBMISSION_TIMEOUT) -> list[Graded]:
-    """Autograde ``students``' submissions (default: all submitted) with ``workers`` processes."""
+                  timeout: float = SUBMISSION_TIMEOUT, isolate: bool | None = None) -> list[Graded]:
+    """Autograde ``students``' submissions (default: all submitted) with ``workers`` processes.
+
+    ``isolate`` (default: wherever the course can, i.e. as root) runs each kernel in its
+    slot's sandbox: an unprivileged user, the slot's guard, no access to course files.
+    """
+    isolate = sandbox.available() if isolate is None else isolate
     pending = to_grade(assignment, students or submitted_students(assignment, root), root, force)
     if not pending:
         return []
@@ -111,8 +120,13 @@ def autograde_all(assignment: str, students: list[str] | None = None, root: Path
     logs = root / "autograded" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
 
-    def run(slot: int) -> None:
-        worker = Worker(root, logs / f"worker-{slot}.log")
+    course_tag = nbgrader_api.course_tag(root)
+    if isolate:
+        sandbox.prepare(root)
+
+    def run(index: int) -> None:
+        slot = sandbox.open_slot(index, course_tag) if isolate else None
+        worker = Worker(root, logs / f"worker-{index}.log", slot)
         try:
             while True:
                 try:
@@ -123,18 +137,23 @@ def autograde_all(assignment: str, students: list[str] | None = None, root: Path
                 result = worker.grade(assignment, student, force=True, timeout=timeout)
                 if result is None:  # overran or died: kill it all, clean its engine session, go on
                     worker.kill()
+                    if slot:
+                        sandbox.kill_user_processes(slot.index)
+                        remove_labelled(client(), owner=slot.owner, images=True)
                     remove_labelled(client(), session=nbgrader_api.submission_session(assignment, student, root))
                     discard(assignment, student, root)
                     result = Graded(student, assignment, False,
                                     f"grading stopped after {time.monotonic() - start:.0f} s "
                                     f"(limit {timeout:.0f} s, or the grader process died)",
                                     time.monotonic() - start)
-                    worker = Worker(root, logs / f"worker-{slot}.log")
+                    worker = Worker(root, logs / f"worker-{index}.log", slot)
                 with lock:
                     results.append(result)
                     bar.update(1)
         finally:
             worker.close()
+            if slot:
+                slot.close()
 
     count = max(1, min(workers or os.cpu_count() or 1, len(pending)))
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]

@@ -25,6 +25,18 @@ def apply(c: Config, root: Path | str) -> Config:
     c.Execute.interrupt_on_timeout = True
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    # Execute with sandboxed kernels (when the worker asks) and an output cap; the rest as nbgrader's.
+    c.Autograde.autograde_preprocessors = [
+        "course.grading.execute.CourseExecute",
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor",
+        "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+    c.CourseExecute.timeout = CELL_TIMEOUT
+    c.CourseExecute.interrupt_on_timeout = True
     # Feedback: nbgrader's own ClearHiddenTests, after trimming hidden tests' tracebacks.
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from course.grading import nbgrader_api, verify
+from course.engine import client, remove_labelled
+from course.grading import nbgrader_api, sandbox, verify
 from course.grading.ledger import Graded
 from course.grading.settings import course_config
 
@@ -43,7 +44,18 @@ def reason_of(outcome: nbgrader_api.Outcome) -> str:
     return lines[-1] if lines else "nbgrader failed without a message"
 
 
-def grade(assignment: str, student: str, root: Path, force: bool) -> Graded:
+def grade(assignment: str, student: str, root: Path, force: bool, slot: int | None = None,
+          owner: str | None = None) -> Graded:
+    """Autograde one submission (in the slot's sandbox, if any); clean up whatever it left."""
+    try:
+        return _grade(assignment, student, root, force)
+    finally:
+        if slot is not None:
+            sandbox.kill_user_processes(slot)  # background processes, a VM, a fork bomb's survivors
+            remove_labelled(client(), owner=owner, images=True)
+
+
+def _grade(assignment: str, student: str, root: Path, force: bool) -> Graded:
     """Autograde one submission and check that every graded cell really ran."""
     start = time.monotonic()
     notebooks = sorted((root / "submitted" / student / assignment).glob("*.ipynb"))
@@ -69,7 +81,8 @@ def main() -> None:
     for line in sys.stdin:
         job = json.loads(line)
         try:
-            result = grade(job["assignment"], job["student"], root, job.get("force", False))
+            result = grade(job["assignment"], job["student"], root, job.get("force", False),
+                           job.get("slot"), job.get("owner"))
         except Exception as exc:  # noqa: BLE001 (report, never crash the worker: others wait)
             result = Graded(job["student"], job["assignment"], False, f"{type(exc).__name__}: {exc}")
         out.write(json.dumps(result.__dict__) + "\n")

@@ -1,0 +1,167 @@
+"""Where a graded submission's kernel runs: an unprivileged user, a guard, limits, no course files.
+
+Docker API access is root on the host, so a submission's kernel gets neither the engine
+socket nor the instructor's files:
+- it runs as a grader user of its own worker slot (``vmd-grader-N``, not in the docker group),
+- it reaches the engine only through that slot's guard (``DOCKER_HOST``),
+- the course's private paths (source/ with hidden tests, the gradebook, submissions,
+  solutions in course/material, git history) are closed to other users,
+- rlimits cap processes, memory, CPU time and file size; the pool caps wall time.
+
+Only root can set this up; elsewhere grading runs unisolated and `course doctor` says so.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from course import config
+
+USER_PREFIX = "vmd-grader-"
+#: Paths (relative to the course root) no submission may read.
+PRIVATE = ("source", "submitted", "autograded", "feedback", "reports", "gradebook.db", ".git",
+           "course/material", ".cache/exchange", ".cache/student")
+#: Environment variables the launcher reads (set by the worker for each submission).
+ENV_USER = "COURSE_SANDBOX_USER"
+ENV_DOCKER_HOST = "COURSE_SANDBOX_DOCKER_HOST"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """rlimits of a sandboxed kernel and everything it starts."""
+
+    processes: int = 512            # RLIMIT_NPROC, per grader user
+    address_space: int = 8 << 30    # RLIMIT_AS: generous for numpy/pandas/QEMU's mappings
+    cpu_seconds: int = 900          # RLIMIT_CPU
+    file_size: int = 256 << 20      # RLIMIT_FSIZE
+    open_files: int = 1024          # RLIMIT_NOFILE
+
+
+def available() -> bool:
+    """True where the course can isolate kernels (root, with useradd)."""
+    return os.geteuid() == 0 and Path("/usr/sbin/useradd").exists()
+
+
+def user(slot: int) -> str:
+    return f"{USER_PREFIX}{slot}"
+
+
+def ensure_user(slot: int) -> pwd.struct_passwd:
+    """The grader user of ``slot``, created if missing (system user, no home, no login)."""
+    name = user(slot)
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                        "--user-group", name], check=True, capture_output=True)
+        return pwd.getpwnam(name)
+
+
+def reachable(path: Path) -> bool:
+    """True if every directory above ``path`` lets other users pass (o+x)."""
+    return all(parent.stat().st_mode & 0o001 for parent in Path(path).resolve().parents)
+
+
+def open_traversal(path: Path) -> list[Path]:
+    """Let other users *pass through* (o+x, not list) every directory above ``path``.
+
+    The grader users must reach the venv's interpreter and the course package; on a
+    machine where they live under a private home (``/root``) this is the one change
+    the sandbox makes outside the course.
+    """
+    opened = []
+    for parent in Path(path).resolve().parents:
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            parent.chmod(mode | 0o001)
+            opened.append(parent)
+    return opened
+
+
+def prepare(root: Path = config.ROOT) -> dict[str, list[Path]]:
+    """Make isolation possible: reachable interpreter and package, private course files."""
+    import sys
+
+    opened = [p for target in (Path(sys.executable), root / "course", root / ".venv")
+              for p in open_traversal(target)]
+    cache = config.CACHE
+    cache.mkdir(parents=True, exist_ok=True)
+    cache.chmod(cache.stat().st_mode | 0o005)  # VM kernel/initramfs are read by the grader users
+    # The instructor's own course directory holds the solutions too, whichever one is graded.
+    closed = protect(root) + (protect(config.ROOT) if Path(root).resolve() != config.ROOT else [])
+    return {"opened": opened, "closed": closed}
+
+
+def protect(root: Path = config.ROOT) -> list[Path]:
+    """Close the course's private paths to other users (o-rwx); return those that exist."""
+    closed = []
+    for rel in PRIVATE:
+        path = root / rel
+        if path.exists():
+            path.chmod(path.stat().st_mode & ~0o007)
+            closed.append(path)
+    return closed
+
+
+def workdir(slot: int) -> Path:
+    """A scratch working directory for the slot's kernels, owned by its grader user."""
+    entry = ensure_user(slot)
+    path = Path("/tmp") / f"vmd-grader-{slot}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    os.chown(path, entry.pw_uid, entry.pw_gid)
+    return path
+
+
+def kill_user_processes(slot: int) -> int:
+    """Kill every process of the slot's grader user (by pid); return how many."""
+    try:
+        uid = pwd.getpwnam(user(slot)).pw_uid
+    except KeyError:
+        return 0
+    killed = 0
+    for proc in psutil.process_iter(["uids"]):
+        if proc.info["uids"] and proc.info["uids"].real == uid:
+            try:
+                proc.send_signal(signal.SIGKILL)
+                killed += 1
+            except psutil.NoSuchProcess:
+                pass
+    return killed
+
+
+@dataclass
+class Slot:
+    """One worker slot's isolation: its grader user, its guard, the worker's extra environment."""
+
+    index: int
+    owner: str
+    guard: object  # course.guard.runner.GuardProcess
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {ENV_USER: user(self.index), ENV_DOCKER_HOST: self.guard.url}
+
+    def close(self) -> None:
+        kill_user_processes(self.index)
+        self.guard.stop()
+
+
+def open_slot(index: int, course_tag: str) -> Slot:
+    """Create the slot's user and workdir, start its guard, give the socket to the user."""
+    from course.guard import start_guard
+
+    entry = ensure_user(index)
+    workdir(index)
+    owner = f"grader-{course_tag}-{index}"
+    guard = start_guard(owner, mode=0o600)
+    os.chown(guard.socket, entry.pw_uid, entry.pw_gid)
+    for parent in (guard.socket.parent, guard.socket.parent.parent):
+        parent.chmod(parent.stat().st_mode | 0o001)  # the user passes through to its socket only
+    return Slot(index, owner, guard)
