@@ -1,6 +1,8 @@
-"""What the guard costs: the same container workload with and without it, interleaved in one run.
+"""What the guard costs: the containers notebook's Run All with and without it, interleaved in one run.
 
-Each round runs a container from vmdocker/base that echoes, reads its logs, execs
+Default (``--workload notebook``): the `containers` lesson (solutions and tests included)
+is executed top to bottom by nbclient, its kernel's DOCKER_HOST on the engine or on a
+guard, alternately. ``--workload api``: each round runs a container from vmdocker/base that echoes, reads its logs, execs
 in it, lists and inspects containers, and removes it. Rounds alternate between a
 client on the engine socket and a client on a guard process, so drift in the
 machine's load hits both alike. Both sides use an internal labelled network (the
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -43,10 +46,58 @@ def round_trip(api: docker.DockerClient, labels: dict[str, str], network: str | 
         box.remove(force=True)
 
 
+def run_all(url: str, session: str) -> float:
+    """Seconds to execute the containers source notebook with its kernel on ``url``."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(config.ROOT / "source" / "containers" / "containers.ipynb", as_version=4)
+    saved = {k: os.environ.get(k) for k in ("DOCKER_HOST", "COURSE_SESSION")}
+    os.environ.update(DOCKER_HOST=url, COURSE_SESSION=session)
+    try:
+        started = time.perf_counter()
+        NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+        return time.perf_counter() - started
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+
+
+def notebook_main(rounds: int) -> None:
+    """Run All of the containers notebook, interleaved with and without a guard."""
+    session = f"bench-guard-nb-{os.getpid()}"
+    engine = docker.DockerClient(base_url=DEFAULT_SOCKET, version="auto", timeout=120)
+    ensure_image(engine)
+    times: dict[str, list[float]] = {"without": [], "with": []}
+    with tempfile.TemporaryDirectory(prefix="guard-bench-") as tmp:
+        guard = start_guard("bench-nb", Path(tmp) / "bench.sock", session=session)
+        try:
+            run_all(DEFAULT_SOCKET, session)  # warm caches (imports, image layers)
+            for i in range(rounds):
+                order = [("without", DEFAULT_SOCKET), ("with", guard.url)]
+                for name, url in order if i % 2 == 0 else order[::-1]:
+                    times[name].append(run_all(url, session))
+                    print(f"  run {i + 1}/{rounds} {name:>7} guard: {times[name][-1]:.2f} s", flush=True)
+        finally:
+            guard.stop()
+            remove_labelled(engine, session)
+            remove_labelled(engine, owner="bench-nb")
+            engine.close()
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for name in ("without", "with"):
+        print(f"Run All {name} guard: median {med[name]:.2f} s over {rounds} runs")
+    print(f"guard_overhead: {med['with'] / med['without'] - 1:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=None, help="rounds (default: 5 notebook, 20 api)")
+    parser.add_argument("--workload", choices=("notebook", "api"), default="notebook")
     args = parser.parse_args()
+    if args.workload == "notebook":
+        notebook_main(args.rounds or 5)
+        return
+    args.rounds = args.rounds or 20
     session = f"bench-guard-{os.getpid()}"
     labels = config.course_labels(session, "bench")
     engine = docker.DockerClient(base_url=DEFAULT_SOCKET, version="auto", timeout=120)
