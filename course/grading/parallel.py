@@ -125,7 +125,7 @@ def autograde_all(assignment: str, students: list[str] | None = None, root: Path
         sandbox.prepare(root)
 
     def run(index: int) -> None:
-        slot = sandbox.open_slot(index, course_tag) if isolate else None
+        slot = sandbox.open_slot(course_tag) if isolate else None
         worker = Worker(root, logs / f"worker-{index}.log", slot)
         try:
             while True:

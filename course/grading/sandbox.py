@@ -13,6 +13,7 @@ Only root can set this up; elsewhere grading runs unisolated and `course doctor`
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pwd
 import signal
@@ -136,13 +137,22 @@ def kill_user_processes(slot: int) -> int:
     return killed
 
 
+LOCKS = Path("/run/lock/vmd-grader")
+MAX_SLOTS = 64
+
+
 @dataclass
 class Slot:
-    """One worker slot's isolation: its grader user, its guard, the worker's extra environment."""
+    """One worker slot's isolation: its grader user, its guard, the worker's extra environment.
+
+    A slot's user is exclusive to one pool on the whole machine (an flock), so that two
+    grading runs at once never share, or kill, each other's kernels.
+    """
 
     index: int
     owner: str
     guard: object  # course.guard.runner.GuardProcess
+    lock: int  # file descriptor holding the slot's flock
 
     @property
     def env(self) -> dict[str, str]:
@@ -151,17 +161,37 @@ class Slot:
     def close(self) -> None:
         kill_user_processes(self.index)
         self.guard.stop()
+        os.close(self.lock)  # releases the flock
 
 
-def open_slot(index: int, course_tag: str) -> Slot:
-    """Create the slot's user and workdir, start its guard, give the socket to the user."""
+def _claim() -> tuple[int, int]:
+    """The lowest free slot index on this machine and the fd of its lock."""
+    LOCKS.mkdir(parents=True, exist_ok=True)
+    for index in range(MAX_SLOTS):
+        fd = os.open(LOCKS / f"{index}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return index, fd
+        except BlockingIOError:
+            os.close(fd)
+    raise RuntimeError(f"all {MAX_SLOTS} grader slots are busy on this machine")
+
+
+def open_slot(course_tag: str) -> Slot:
+    """Claim a free slot, create its user and workdir, start its guard, give the socket to the user."""
     from course.guard import start_guard
 
-    entry = ensure_user(index)
-    workdir(index)
-    owner = f"grader-{course_tag}-{index}"
-    guard = start_guard(owner, mode=0o600)
-    os.chown(guard.socket, entry.pw_uid, entry.pw_gid)
-    for parent in (guard.socket.parent, guard.socket.parent.parent):
-        parent.chmod(parent.stat().st_mode | 0o001)  # the user passes through to its socket only
-    return Slot(index, owner, guard)
+    index, fd = _claim()
+    try:
+        entry = ensure_user(index)
+        kill_user_processes(index)  # a crashed earlier run's leftovers
+        workdir(index)
+        owner = f"grader-{course_tag}-{index}"
+        guard = start_guard(owner, mode=0o600)
+        os.chown(guard.socket, entry.pw_uid, entry.pw_gid)
+        for parent in (guard.socket.parent, guard.socket.parent.parent):
+            parent.chmod(parent.stat().st_mode | 0o001)  # the user passes through to its socket only
+    except BaseException:
+        os.close(fd)
+        raise
+    return Slot(index, owner, guard, fd)

@@ -13,10 +13,13 @@ def source_path(module, root: Path = config.ROOT) -> Path:
 
 
 def build_source(root: Path = config.ROOT) -> list[Path]:
-    """Write every assignment's source notebook under ``root/source``; return the paths."""
+    """Write every assignment's source notebook under ``root/source``, and the course map."""
+    from course.grading.coursemap import write_index
+
     written = []
     for module in material.modules():
         path = source_path(module, root)
         authoring.notebook(module.CELLS, path)
         written.append(path)
+    written.append(write_index(root / "release" / "index.ipynb"))
     return written

@@ -1,0 +1,50 @@
+"""Every seed point is taught live and graded; every name the seed uses appears; the map is current."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from course import config, material
+from course.grading import coursemap, sourcegen
+
+MODULES = material.modules()
+SEED_NAMES = ("VMware", "VirtualBox", "ISO", "LXC", "libcontainer", "Go", "Docker Hub", "Dockerfile",
+              "get.docker.com", "service docker start", "docker version")
+
+
+def _graded_ids(module) -> dict[str, float]:
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"].get("points", 0) for c in module.CELLS
+            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+
+
+@pytest.mark.parametrize("point", list(coursemap.SEED))
+def test_point_has_a_live_cell_and_a_graded_test(point):
+    live = [gid for m in MODULES for gid in coursemap.live_cells(m).get(point, [])]
+    graded = [(m.ASSIGNMENT, gid) for m in MODULES for gid, pts in m.TESTS_COVER.items() if point in pts]
+    assert live, f"{point} ({coursemap.SEED[point]}) has no live cell (grade_id 's{point[1]}-live-...')"
+    assert graded, f"{point} ({coursemap.SEED[point]}) has no graded test cell"
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.ASSIGNMENT)
+def test_declared_tests_exist_and_carry_points(module):
+    graded = _graded_ids(module)
+    for gid in module.TESTS_COVER:
+        assert graded.get(gid, 0) > 0, f"{module.ASSIGNMENT}: {gid} is not a graded test cell with points"
+    assert set(module.SEED_POINTS) <= {p for pts in module.TESTS_COVER.values() for p in pts}
+    assert coursemap.objectives(module), f"{module.ASSIGNMENT} states no objectives"
+    assert "## Key points" in module.CELLS[-2].source or "## Key points" in module.CELLS[-1].source
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_seed_names_appear(name):
+    text = "\n".join(c.source for m in MODULES for c in m.CELLS if c.cell_type == "markdown")
+    assert name in text, f"the seed's name {name!r} appears in no lesson"
+
+
+def test_index_is_current(tmp_path):
+    made = coursemap.write_index(tmp_path / "index.ipynb")
+    committed = config.ROOT / "release" / "index.ipynb"
+    assert nbformat.read(made, as_version=4).cells[0].source == nbformat.read(committed, 4).cells[0].source, (
+        "release/index.ipynb is out of date: run `course build-source`")
+    assert sourcegen.source_path(MODULES[0]).exists()
