@@ -51,12 +51,15 @@ def _vm_checks() -> list[Check]:
     qemu = shutil.which("qemu-system-x86_64")
     rows = [Check("QEMU", bool(qemu), qemu or "not installed",
                   "apt-get install --no-install-recommends qemu-system-x86", required=False)]
-    try:
-        from course.vm import accel
+    from course.vm import accel, kernel
 
-        rows.append(Check("KVM", True, accel.describe(), required=False))
-    except (ImportError, AttributeError):
-        rows.append(Check("KVM", False, "VM runner not available", "install the course package", required=False))
+    if qemu:
+        choice = accel.choose_accel()
+        rows.append(Check("KVM", choice.name == "kvm", f"VMs use {choice.name}: {choice.reason}",
+                          "none needed: TCG works, only slower", required=False))
+    found = kernel.installed_kernel()
+    rows.append(Check("VM kernel", found is not None, found.vmlinuz.name if found else "not fetched",
+                      "run `course setup`", required=False))
     return rows
 
 
