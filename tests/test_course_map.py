@@ -48,3 +48,8 @@ def test_index_is_current(tmp_path):
     assert nbformat.read(made, as_version=4).cells[0].source == nbformat.read(committed, 4).cells[0].source, (
         "release/index.ipynb is out of date: run `course build-source`")
     assert sourcegen.source_path(MODULES[0]).exists()
+
+
+def test_readme_map_is_current():
+    readme = (config.ROOT / "README.md").read_text()
+    assert coursemap.table_markdown() in readme, "README's course map is out of date: run `course build-source`"

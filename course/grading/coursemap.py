@@ -35,7 +35,7 @@ def table_markdown() -> str:
     """The map as a markdown table."""
     rows = ["| # | assignment | seed points | time | you will be able to |", "|---|---|---|---|---|"]
     for i, m in enumerate(material.modules(), 1):
-        goals = "<br>".join(objectives(m))
+        goals = "<br>".join(objectives(m)).replace("|", "\\|")  # a pipe would end the table cell
         rows.append(f"| {i} | **{m.TITLE}** (`{m.ASSIGNMENT}`) | {', '.join(m.SEED_POINTS)} | {m.MINUTES} min | {goals} |")
     return "\n".join(rows)
 
@@ -59,4 +59,13 @@ The points of the course's source note:
 {seeds}
 """),
     ], path)
+    return path
+
+
+def update_readme(path: Path = config.ROOT / "README.md") -> Path:
+    """Rewrite the course map between the README's ``<!-- course-map -->`` markers."""
+    text = path.read_text()
+    head, rest = text.split("<!-- course-map -->", 1)
+    _, tail = rest.split("<!-- /course-map -->", 1)
+    path.write_text(f"{head}<!-- course-map -->\n{table_markdown()}\n<!-- /course-map -->{tail}")
     return path

@@ -14,7 +14,7 @@ def source_path(module, root: Path = config.ROOT) -> Path:
 
 def build_source(root: Path = config.ROOT) -> list[Path]:
     """Write every assignment's source notebook under ``root/source``, and the course map."""
-    from course.grading.coursemap import write_index
+    from course.grading.coursemap import update_readme, write_index
 
     written = []
     for module in material.modules():
@@ -22,4 +22,6 @@ def build_source(root: Path = config.ROOT) -> list[Path]:
         authoring.notebook(module.CELLS, path)
         written.append(path)
     written.append(write_index(root / "release" / "index.ipynb"))
+    if (root / "README.md").exists():
+        written.append(update_readme(root / "README.md"))
     return written
