@@ -19,8 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from course import config, material
-from course.grading import nbgrader_api, parallel, report, students
+from course import material
+from course.grading import parallel, report, students
+from course.grading.scratch import make_course
 
 BIN = Path(sys.executable).parent
 
@@ -28,11 +29,8 @@ BIN = Path(sys.executable).parent
 def build_class(root: Path, count: int) -> None:
     """``count`` submissions per assignment: the three kinds, then mixed answers."""
     rng = random.Random(7)
-    for part in ("source", "release"):
-        shutil.copytree(config.ROOT / part, root / part)
-    shutil.copy(config.ROOT / "nbgrader_config.py", root)
+    make_course(root, tuple(m.ASSIGNMENT for m in material.modules()))
     for module in material.modules():
-        assert nbgrader_api.generate(module.ASSIGNMENT, root).ok
         for i in range(count):
             kind = students.STUDENTS[i] if i < 3 else rng.choice(students.STUDENTS)
             students.write_submission(kind, module, root, student=f"s{i:03d}-{kind}")

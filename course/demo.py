@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -13,6 +12,7 @@ from course import config, material, setup
 from course.engine import client, remove_labelled
 from course.engine.cleanup import leftovers
 from course.grading import ledger, nbgrader_api, parallel, report, students
+from course.grading.scratch import make_course
 
 
 def ordered(table, assignment: str) -> tuple[bool, str]:
@@ -61,10 +61,7 @@ def trial(console: Console, assignments: tuple[str, ...]) -> int:
     For lesson authors: do solution, partial and untouched score in order, and how long does each take?
     """
     with tempfile.TemporaryDirectory(prefix="course-try-") as tmp:
-        root = Path(tmp)
-        for part in ("source", "release"):
-            shutil.copytree(config.ROOT / part, root / part)
-        shutil.copy(config.ROOT / "nbgrader_config.py", root)
+        root = make_course(Path(tmp))
         status = run(console, root, assignments)
         for (assignment, student), graded in sorted(ledger.load(root).items()):
             console.print(f"{assignment} {student}: {'ok' if graded.ok else 'FAILED'} in {graded.seconds:.1f} s"

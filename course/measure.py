@@ -19,8 +19,8 @@ MB = 1024 * 1024
 
 def container_cgroup_memory(container: docker.models.containers.Container) -> int:
     """Bytes the container's memory cgroup holds (cgroup v1 or v2), read from inside."""
-    out = container.exec_run(["sh", "-c", "cat /sys/fs/cgroup/memory/memory.usage_in_bytes 2>/dev/null"
-                                          " || cat /sys/fs/cgroup/memory.current"]).output.decode().strip()
+    script = "cat /sys/fs/cgroup/memory/memory.usage_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.current"
+    out = container.exec_run(["sh", "-c", script]).output.decode().strip()
     return int(out) if out.isdigit() else 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 # leftover check below sees only our objects even when others share the engine.
 os.environ.setdefault("COURSE_SESSION", f"pytest-{os.getpid()}")
 
-from course import config
 from course.engine import bootstrap, client, remove_labelled
 from course.engine.cleanup import leftovers
 from course.images import ensure_image
@@ -42,8 +40,6 @@ def session_api(engine):
 @pytest.fixture(scope="module")
 def course_root(tmp_path_factory) -> Path:
     """A scratch course directory (source/, release/, config) with its own gradebook."""
-    root = tmp_path_factory.mktemp("course")
-    shutil.copytree(config.ROOT / "source", root / "source")
-    shutil.copytree(config.ROOT / "release", root / "release")
-    shutil.copy(config.ROOT / "nbgrader_config.py", root)
-    return root
+    from course.grading.scratch import make_course
+
+    return make_course(tmp_path_factory.mktemp("course"))

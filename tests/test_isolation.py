@@ -8,7 +8,6 @@ the honest submissions must score exactly what they score when graded alone.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -18,6 +17,7 @@ from course import config
 from course.engine import client
 from course.engine.cleanup import leftovers
 from course.grading import nbgrader_api, parallel, report, sandbox, students
+from course.grading.scratch import make_course
 from course.material import containers as lesson
 
 pytestmark = pytest.mark.skipif(not sandbox.available(), reason="isolation needs root")
@@ -73,12 +73,7 @@ def _attack(root: Path, name: str, code: str) -> None:
 
 
 def _scratch(tmp_path_factory, name: str) -> Path:
-    root = tmp_path_factory.mktemp(name)
-    for part in ("source", "release"):
-        shutil.copytree(config.ROOT / part, root / part)
-    shutil.copy(config.ROOT / "nbgrader_config.py", root)
-    assert nbgrader_api.generate(ASSIGNMENT, root).ok
-    return root
+    return make_course(tmp_path_factory.mktemp(name), (ASSIGNMENT,))
 
 
 @pytest.fixture(scope="module")

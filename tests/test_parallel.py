@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +11,9 @@ import nbformat
 import psutil
 import pytest
 
-from course import config
 from course.engine.cleanup import leftovers
 from course.grading import ledger, nbgrader_api, parallel, report, students
+from course.grading.scratch import make_course
 from course.material import containers as lesson
 
 ASSIGNMENT = lesson.ASSIGNMENT
@@ -36,11 +35,7 @@ def _edit(path: Path, grade_id: str, source: str | None) -> None:
 
 
 def _scratch(tmp_path_factory, name: str) -> Path:
-    root = tmp_path_factory.mktemp(name)
-    for part in ("source", "release"):
-        shutil.copytree(config.ROOT / part, root / part)
-    shutil.copy(config.ROOT / "nbgrader_config.py", root)
-    assert nbgrader_api.generate(ASSIGNMENT, root).ok
+    root = make_course(tmp_path_factory.mktemp(name), (ASSIGNMENT,))
     for kind in HONEST:
         students.write_submission(kind, lesson, root)
     return root
