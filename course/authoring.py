@@ -61,6 +61,8 @@ def written(answer: str, grade_id: str, points: float) -> nbformat.NotebookNode:
 def notebook(cells: list, path: Path) -> None:
     """Write ``cells`` as a Python 3 notebook at ``path``."""
     nb = new_notebook(cells=cells)
+    for i, cell in enumerate(nb.cells):  # stable ids: rebuilding must not churn every notebook
+        cell.id = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell-{i}"
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
     path.parent.mkdir(parents=True, exist_ok=True)
