@@ -54,17 +54,22 @@ SECOND_BRIDGE = "vmdocker2"
 SECOND_BRIDGE_CIDR = "10.231.0.1/24"
 
 
-def second_daemon() -> Daemon:
+def extra_daemon(name: str, bridge: str, cidr: str) -> Daemon:
     """A separate engine beside the main one: own socket, data and exec roots, own bridge, no NAT."""
-    state = config.CACHE / "dockerd-second"
+    state = config.CACHE / name
     return Daemon(
-        "dockerd-second",
+        name,
         socket=f"unix://{state / 'docker.sock'}",
         extra_args=("--host", f"unix://{state / 'docker.sock'}", "--data-root", str(state / "data"),
-                    "--exec-root", str(state / "exec"), "--bridge", SECOND_BRIDGE,
+                    "--exec-root", str(state / "exec"), "--bridge", bridge,
                     "--iptables=false", "--ip-masq=false"),
-        bridge=(SECOND_BRIDGE, SECOND_BRIDGE_CIDR),
+        bridge=(bridge, cidr),
     )
+
+
+def second_daemon() -> Daemon:
+    """The course's second engine (the portability lesson's "other machine")."""
+    return extra_daemon("dockerd-second", SECOND_BRIDGE, SECOND_BRIDGE_CIDR)
 
 
 def _ensure_bridge(name: str, cidr: str) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import psutil
 from tqdm.auto import tqdm
 
-from course import config
+from course import config, material
 from course.engine import client, remove_labelled
 from course.grading import ledger, nbgrader_api, sandbox
 from course.grading.ledger import Graded
@@ -121,11 +121,13 @@ def autograde_all(assignment: str, students: list[str] | None = None, root: Path
     logs.mkdir(parents=True, exist_ok=True)
 
     course_tag = nbgrader_api.course_tag(root)
+    lesson = next((m for m in material.modules() if m.ASSIGNMENT == assignment), None)
+    needs_second = bool(getattr(lesson, "NEEDS_SECOND_ENGINE", False))
     if isolate:
         sandbox.prepare(root)
 
     def run(index: int) -> None:
-        slot = sandbox.open_slot(course_tag) if isolate else None
+        slot = sandbox.open_slot(course_tag, second_engine=needs_second) if isolate else None
         worker = Worker(root, logs / f"worker-{index}.log", slot)
         try:
             while True:

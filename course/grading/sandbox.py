@@ -153,13 +153,17 @@ class Slot:
     owner: str
     guard: object  # course.guard.runner.GuardProcess
     lock: int  # file descriptor holding the slot's flock
+    second: object | None = None  # course.portability.Served: a guard on the second engine
 
     @property
     def env(self) -> dict[str, str]:
-        return {ENV_USER: user(self.index), ENV_DOCKER_HOST: self.guard.url}
+        env = {ENV_USER: user(self.index), ENV_DOCKER_HOST: self.guard.url}
+        return {**env, **self.second.env} if self.second else env
 
     def close(self) -> None:
         kill_user_processes(self.index)
+        if self.second:
+            self.second.close()
         self.guard.stop()
         os.close(self.lock)  # releases the flock
 
@@ -177,8 +181,12 @@ def _claim() -> tuple[int, int]:
     raise RuntimeError(f"all {MAX_SLOTS} grader slots are busy on this machine")
 
 
-def open_slot(course_tag: str) -> Slot:
-    """Claim a free slot, create its user and workdir, start its guard, give the socket to the user."""
+def open_slot(course_tag: str, second_engine: bool = False) -> Slot:
+    """Claim a free slot, create its user and workdir, start its guard, give the socket to the user.
+
+    With ``second_engine`` (lessons that move images between engines) the slot also gets
+    a guard of its own on the course's second engine.
+    """
     from course.guard import start_guard
 
     index, fd = _claim()
@@ -191,7 +199,12 @@ def open_slot(course_tag: str) -> Slot:
         os.chown(guard.socket, entry.pw_uid, entry.pw_gid)
         for parent in (guard.socket.parent, guard.socket.parent.parent):
             parent.chmod(parent.stat().st_mode | 0o001)  # the user passes through to its socket only
+        second = None
+        if second_engine:
+            from course import portability
+
+            second = portability.serve(owner, entry.pw_uid, entry.pw_gid)
     except BaseException:
         os.close(fd)
         raise
-    return Slot(index, owner, guard, fd)
+    return Slot(index, owner, guard, fd, second)

@@ -1,0 +1,345 @@
+"""Checks for the `why_docker` assignment (S5: portability, scale out, performance; S4: I/O)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import secrets
+import time
+from collections.abc import Callable, Iterator
+
+import docker
+import docker.errors
+import numpy as np
+import pandas as pd
+from docker.models.containers import Container
+
+from course import config, iobench, scaleout
+from course.checks.engine_state import removed_after, session_containers
+from course.feedback import Feedback, call, expect
+from course.images import BASE, image_ref
+
+SCALING_COLUMNS = ("replicas", "requests", "seconds", "requests_per_s")
+IO_WRITE = "write_mib_s"
+
+
+def _session(api: docker.DockerClient) -> str | None:
+    return getattr(api, "course_labels", {}).get(config.LABEL_SESSION)
+
+
+# -- portability ----------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _probe_image(api: docker.DockerClient, other: docker.DockerClient) -> Iterator[tuple[str, str, str]]:
+    """A fresh image, unknown to both engines until now: (ref, image ID, what its CMD prints).
+
+    Fresh, so only a function that really moves it can run it elsewhere; removed from both
+    engines afterwards.
+    """
+    token = secrets.token_hex(4)
+    ref = f"portable-check:{token}"
+    dockerfile = (f"FROM {image_ref(BASE)}\nENV COURSE_TOKEN={token}\nWORKDIR /srv\n"
+                  'CMD ["sh", "-c", "echo portable $COURSE_TOKEN from $(pwd); '
+                  'sha256sum /bin/busybox | cut -c1-16"]\n')
+    image, _ = api.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=ref, pull=False, rm=True,
+                                forcerm=True)
+    try:
+        container = api.containers.run(ref, detach=True)
+        try:
+            container.wait()
+            expected = container.logs().decode(errors="replace")
+        finally:
+            container.remove(force=True)
+        yield ref, image.id, expected
+    finally:
+        for engine in (other, api):
+            for leftover in engine.containers.list(all=True, filters={"ancestor": image.id}):
+                with contextlib.suppress(docker.errors.APIError):
+                    leftover.remove(force=True)
+            with contextlib.suppress(docker.errors.APIError):
+                engine.images.remove(image.id, force=True)
+
+
+def _created_from(api: docker.DockerClient, since: float, ref: str, image_id: str) -> list[dict]:
+    """The engine's own record (its event log) of containers created from the image since ``since``."""
+    digest = image_id.split(":")[-1]
+
+    def same(name: str) -> bool:
+        name = name or ""
+        return name == ref or name == image_id or (len(name) >= 12 and digest.startswith(name.split(":")[-1]))
+
+    events = api.api.events(since=f"{since:.6f}", until=f"{time.time():.6f}", decode=True,
+                            filters={"type": "container", "event": "create"})
+    return [e for e in events if same(e.get("Actor", {}).get("Attributes", {}).get("image", ""))]
+
+
+def run_elsewhere(fn: Callable, api: docker.DockerClient, other: docker.DockerClient | None,
+                  strict: bool = False) -> None:
+    """`run_elsewhere(image_ref, other_api)` moves a fresh image to the other engine and runs it there."""
+    expect(other is not None, "there is no second engine in this notebook (`other` is not defined).",
+           "run the first cell of section 1 (portability.second_engine()); if it fails, tell your instructor.")
+    with _probe_image(api, other) as (ref, image_id, expected):
+        since = time.time() - 1
+        output = call(fn, ref, other)
+        if isinstance(output, bytes):
+            output = output.decode(errors="replace")
+        expect(isinstance(output, str), f"`run_elsewhere` returned {type(output).__name__}, not the output text.",
+               "return what the container printed, as a str (.decode() the bytes of logs()).")
+        try:
+            there = other.images.get(image_id)
+        except docker.errors.ImageNotFound:
+            there = None
+        expect(there is not None, f"the image {ref} ({image_id[7:19]}) is not on the other engine.",
+               "save it from `docker` (docker.images.get(ref).save(named=ref)) and load the bytes with "
+               "other_api.images.load(...).")
+        expect(output.strip() == expected.strip(),
+               f"it returned {output.strip()[:120]!r}, but the image prints {expected.strip()!r} "
+               "(it did so on this engine).",
+               "run the image with its own default command (no command argument) on other_api and "
+               "return its output.")
+        if not strict:
+            return
+        expect(ref in there.tags, f"on the other engine the image has the tags {there.tags}, not {ref!r}.",
+               "save it by its name (save(named=image_ref)), so the archive carries the tag.")
+        created = _created_from(other, since, ref, image_id)
+        expect(created, "the other engine has no record of a container created from the image.",
+               "run it on other_api (other_api.containers.run(...)), not on `docker`.")
+        session = _session(other)
+        unlabelled = [e for e in created if e["Actor"]["Attributes"].get(config.LABEL_SESSION) != session]
+        expect(not unlabelled, f"{len(unlabelled)} container(s) on the other engine lack this session's labels.",
+               "create them with the other_api client you were given: it labels what it creates.")
+        left = other.containers.list(all=True, filters={"ancestor": image_id})
+        expect(not left, f"`run_elsewhere` left {len(left)} container(s) behind on the other engine.",
+               "remove the container after reading its output (remove=True, or container.remove()).")
+
+
+# -- scale out -------------------------------------------------------------------------------
+
+def _bodies(urls: list[str], timeout: float = 15.0) -> list[str]:
+    try:
+        return scaleout.wait_ready(urls, timeout)
+    except OSError as exc:
+        raise Feedback(f"a replica did not answer HTTP within {timeout:.0f} s ({exc}).",
+                       "run httpd in the foreground (the WEB command: httpd -f -p 8080 -h /www).") from None
+
+
+def _new_containers(api: docker.DockerClient, before: set[str]) -> list[Container]:
+    return [api.containers.get(cid) for cid in session_containers(api) - before]
+
+
+def replicas(fn: Callable, api: docker.DockerClient, n: int, strict: bool = False) -> None:
+    """`start_replicas(n)` leaves n running web replicas, each answering on 127.0.0.1 with its hostname."""
+    before = session_containers(api)
+    got = call(fn, n)
+    started = _new_containers(api, before)
+    with removed_after(*started, *(got if isinstance(got, (list, tuple)) else [])):
+        expect(isinstance(got, (list, tuple)) and all(isinstance(c, Container) for c in got),
+               f"`start_replicas({n})` returned {type(got).__name__}, not a list of Containers.",
+               "collect the Container that each docker.containers.run(..., detach=True) returns in a list.")
+        expect(len(got) == n, f"`start_replicas({n})` returned {len(got)} container(s).",
+               "start exactly n replicas.")
+        expect(len({c.id for c in got}) == n, "some containers appear twice in the list.",
+               "start a new container for each replica.")
+        expect(len(started) == n, f"the engine shows {len(started)} new container(s) of this session, not {n}.",
+               "start them with the notebook's `docker` client, exactly n of them.")
+        urls, hostnames = [], []
+        for container in got:
+            container.reload()
+            expect(container.status == "running",
+                   f"replica {container.short_id} is {container.status!r}; its log ends with: "
+                   f"{container.logs(tail=3).decode(errors='replace').strip()!r}.",
+                   "run the web command from the live cell (WEB), with detach=True.")
+            expect(image_ref(BASE) in container.image.tags,
+                   f"replica {container.short_id} runs {container.image.tags or container.image.id}.",
+                   "use lab.BASE_IMAGE: it has busybox httpd.")
+            try:
+                urls.append(scaleout.url_of(container))
+            except scaleout.NotLoopback as exc:
+                expect(False, f"{exc}.", 'publish it on the loopback only: ports={"8080/tcp": ("127.0.0.1", None)}.')
+            published = scaleout.bindings(container)
+            expect(all(b.get("HostIp") == scaleout.LOOPBACK for b in published),
+                   f"replica {container.short_id} is also published on "
+                   f"{sorted({b.get('HostIp') for b in published} - {scaleout.LOOPBACK})}: reachable from outside.",
+                   'publish on 127.0.0.1 only: ports={"8080/tcp": ("127.0.0.1", None)}.')
+            hostnames.append(container.attrs["Config"]["Hostname"])
+        for url, hostname, body in zip(urls, hostnames, _bodies(urls), strict=True):
+            expect(hostname in body, f"{url} answered {body.strip()[:80]!r}, without its hostname {hostname!r}.",
+                   "write the page at start-up: hostname > /www/index.html (the WEB command does).")
+        if not strict:
+            return
+        expect(len(set(hostnames)) == n, f"the replicas share hostnames {hostnames}: clients cannot tell them apart.",
+               "leave the hostname to the engine (each container's ID), or give each its own.")
+        for container in got:
+            host = container.attrs["HostConfig"]
+            cpus = (host.get("NanoCpus") or 0) / 1e9 or (
+                (host.get("CpuQuota") or 0) / host["CpuPeriod"] if host.get("CpuPeriod") else 0)
+            expect(abs(cpus - scaleout.REPLICA_NANO_CPUS / 1e9) < 1e-6,
+                   f"replica {container.short_id} may use {cpus or 'all the'} CPU(s), not 0.1.",
+                   "pass nano_cpus=100_000_000 (a tenth of a CPU, like docker run --cpus 0.1).")
+
+
+def throughput(fn: Callable, api: docker.DockerClient, n: int = 2, requests: int = 120,
+               strict: bool = False) -> None:
+    """`measure_throughput(urls, requests)` sends exactly that many GETs and returns a plausible requests/s."""
+    containers = scaleout.start_replicas(api, n)
+    with removed_after(*containers):
+        urls = [scaleout.url_of(c) for c in containers]
+        scaleout.wait_ready(urls)
+        before = scaleout.served(containers, total=n)  # wait_ready's own requests, one each
+        start = time.perf_counter()
+        rate = call(fn, urls, requests)
+        wall = time.perf_counter() - start
+        after = scaleout.served(containers, total=sum(before) + requests)
+        served = [a - b for a, b in zip(after, before, strict=True)]
+        expect(isinstance(rate, (int, float)) and not isinstance(rate, bool) and math.isfinite(rate) and rate > 0,
+               f"`measure_throughput` returned {rate!r}, not a positive number of requests per second.",
+               "return requests / elapsed seconds, as a float.")
+        expect(sum(served) == requests,
+               f"the replicas received {sum(served)} request(s) in all; {requests} were asked for.",
+               "send exactly `requests` GETs, each to one of the URLs, and wait for all of them.")
+        expect(rate != requests, f"it returned {rate!r}: that is the number of requests, not a rate.",
+               "divide the number of requests by the seconds they took.")
+        least = requests / wall
+        expect(rate >= 0.5 * least,
+               f"it returned {rate:.3g}/s, but {requests} requests were all answered within the {wall:.2f} s the "
+               f"call took, so at least {least:.0f} requests/s.",
+               "return requests / seconds (not seconds, nor seconds per request), timed with "
+               "time.perf_counter() around the requests.")
+        own = scaleout.measure(urls, requests).requests_per_s
+        expect(rate <= 5 * own,
+               f"it returned {rate:.0f} requests/s; measured just now the replicas serve about {own:.0f}/s.",
+               "time the whole batch from before the first request to after the last one.")
+        if strict:
+            expect(max(served) - min(served) <= 1,
+                   f"the replicas served {served} requests: not spread evenly over them.",
+                   "go round-robin: request i goes to urls[i % len(urls)].")
+
+
+def scaling_table(scaling: object, api: docker.DockerClient, own_check: bool = False) -> None:
+    """`scaling` holds one measured row per N in 1, 2, 4, consistent, and the replicas are gone."""
+    expect(scaling is not None, "`scaling` is not defined.",
+           "build the DataFrame in the exercise cell and run that cell before this test.")
+    expect(isinstance(scaling, pd.DataFrame), f"`scaling` is a {type(scaling).__name__}, not a DataFrame.",
+           "build it with pd.DataFrame(rows), one dict per N.")
+    missing = [c for c in SCALING_COLUMNS if c not in scaling.columns]
+    expect(not missing, f"`scaling` lacks the column(s) {missing}; it has {list(scaling.columns)}.",
+           f"use exactly these columns: {list(SCALING_COLUMNS)}.")
+    expect(sorted(scaling["replicas"].tolist()) == [1, 2, 4],
+           f"`scaling` has rows for {scaling['replicas'].tolist()} replicas.",
+           "measure with 1, 2 and 4 replicas, one row each.")
+    for row in scaling.itertuples():
+        expect(50 <= row.requests <= 1000, f"the row for {row.replicas} replica(s) used {row.requests} requests.",
+               "keep the load bounded: between 50 and 1000 requests per measurement (300 is plenty).")
+        expect(row.seconds > 0 and math.isclose(row.requests_per_s, row.requests / row.seconds, rel_tol=0.02),
+               f"for {row.replicas} replica(s), requests_per_s is {row.requests_per_s:.4g} but "
+               f"{row.requests} requests in {row.seconds:.4g} s is {row.requests / max(row.seconds, 1e-9):.4g}/s.",
+               "fill requests, seconds and requests_per_s from the same measurement.")
+    running = [c for c in api.containers.list(filters={"label": f"{config.LABEL_SESSION}={_session(api)}"})
+               if scaleout.PORT in (c.ports or {})] if _session(api) else []
+    expect(not running, f"{len(running)} web replica(s) are still running on the engine.",
+           "remove each round's replicas (container.remove(force=True)) before starting the next.")
+    if own_check:
+        one = float(scaling.loc[scaling["replicas"] == 1, "requests_per_s"].iloc[0])
+        containers = scaleout.start_replicas(api, 1)
+        with removed_after(*containers):
+            urls = [scaleout.url_of(c) for c in containers]
+            scaleout.wait_ready(urls)
+            own = scaleout.measure(urls, 150).requests_per_s
+        expect(own / 5 <= one <= own * 5,
+               f"your table says one replica served {one:.0f} requests/s; measured just now: {own:.0f}/s.",
+               "measure with your own measure_throughput on replicas from your start_replicas.")
+
+
+# -- performance: I/O --------------------------------------------------------------------------
+
+def _timed_runner(run: iobench.Runner) -> tuple[iobench.Runner, list[float]]:
+    """Wrap ``run`` to record how long each call took, seen from here."""
+    spent: list[float] = []
+
+    def timed_run(command: str) -> str:
+        start = time.perf_counter()
+        try:
+            return run(command)
+        finally:
+            spent.append(time.perf_counter() - start)
+
+    return timed_run, spent
+
+
+def _judge_write(fn: Callable, run: iobench.Runner, path: str, mib: int, where: str) -> None:
+    timed_run, spent = _timed_runner(run)
+    rate = call(fn, timed_run, path, mib)
+    expect(isinstance(rate, (int, float)) and not isinstance(rate, bool) and math.isfinite(rate) and rate > 0,
+           f"`timed_write` returned {rate!r} {where}, not a positive number of MiB per second.",
+           "return mib / seconds, a float.")
+    expect(spent, "`timed_write` never called run(...).", "run the dd command through the `run` function given.")
+    least = mib / sum(spent)
+    expect(rate >= 0.5 * least,
+           f"it returned {rate:.4g} MiB/s {where}, but its commands took {sum(spent):.3f} s in all, so writing "
+           f"{mib} MiB went at least at {least:.0f} MiB/s.",
+           "iobench.timed prints microseconds: divide by 1_000_000 to get seconds, then return mib / seconds.")
+    leftover = run(f"if [ -e {path} ]; then echo left; fi").strip()
+    expect(not leftover, f"`timed_write` left {path} behind {where}.", f"remove it afterwards (rm -f {path}).")
+    own = iobench.measure(run, path, mib, repeat=2)["write_mib_s"]
+    expect(rate <= 5 * own, f"it returned {rate:.0f} MiB/s {where}; measured just now: about {own:.0f} MiB/s.",
+           f"write all {mib} MiB (bs=1M count={mib}) with conv=fsync, inside iobench.timed(...).")
+
+
+def timed_write(fn: Callable, api: docker.DockerClient, mib: int = 16, vm: bool = False) -> None:
+    """`timed_write(run, path, mib)` measures a write plausibly: in a container's tmpfs, or (``vm``)
+    in its overlay2 layer and in the VM, where the same function must work unchanged."""
+    container = api.containers.run(image_ref(BASE), "sleep 300", detach=True, tmpfs={"/scratch": "size=96m"})
+    with removed_after(container):
+        run = iobench.container_runner(container)
+        if vm:
+            _judge_write(fn, run, "/root/check.bin", mib, "in a container (overlay2)")
+        else:
+            _judge_write(fn, run, "/scratch/check.bin", mib, "in a container (tmpfs)")
+    if vm:
+        from course.vm import boot
+
+        with boot(memory_mb=192) as guest:
+            _judge_write(fn, iobench.vm_runner(guest), "/tmp/check.bin", mib, "in the VM")
+
+
+# -- conclusions from the learner's own numbers -------------------------------------------------
+
+def _number(namespace: dict, name: str, hint: str) -> float:
+    value = namespace.get(name)
+    expect(value is not None, f"`{name}` is not defined.", hint)
+    expect(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
+           f"`{name}` is {value!r}, not a number.", hint)
+    return float(value)
+
+
+def conclusions(namespace: dict, strict: bool = False) -> None:
+    """`speedup_4`, `scaled_out` and `io_ratio` agree with the learner's own `scaling` and `io` tables."""
+    scaling, io_table = namespace.get("scaling"), namespace.get("io")
+    expect(isinstance(scaling, pd.DataFrame) and set(SCALING_COLUMNS) <= set(scaling.columns),
+           "your `scaling` table is missing, so there is nothing to conclude from.",
+           "finish the scaling exercise first.")
+    rate = dict(zip(scaling["replicas"], scaling["requests_per_s"], strict=True))
+    expect(1 in rate and 4 in rate, "`scaling` has no row for 1 or for 4 replicas.", "finish the scaling exercise.")
+    true_speedup = rate[4] / rate[1]
+    speedup = _number(namespace, "speedup_4", "set speedup_4 = requests/s with 4 replicas / with 1, from `scaling`.")
+    expect(math.isclose(speedup, true_speedup, rel_tol=0.01),
+           f"speedup_4 is {speedup:.3g}, but your table gives {rate[4]:.0f} / {rate[1]:.0f} = {true_speedup:.3g}.",
+           'read both rates from `scaling` (the "requests_per_s" column) and divide: 4 replicas by 1.')
+    scaled = namespace.get("scaled_out")
+    expect(isinstance(scaled, (bool, np.bool_)), f"`scaled_out` is {scaled!r}, not True or False.",
+           "answer with a bool: True or False.")
+    expect(scaled == (true_speedup >= 2),
+           f"scaled_out is {scaled}, but your 4 replicas served {true_speedup:.2f} times as many requests/s as 1.",
+           "scaled_out is True exactly when speedup_4 is at least 2.")
+    if not strict:
+        return
+    expect(isinstance(io_table, pd.DataFrame) and IO_WRITE in io_table.columns
+           and {"container/tmpfs", "vm/ram"} <= set(io_table.index),
+           "the `io` table from the live cell is missing.", "run the I/O measurement cell above again.")
+    true_ratio = io_table.loc["container/tmpfs", IO_WRITE] / io_table.loc["vm/ram", IO_WRITE]
+    ratio = _number(namespace, "io_ratio", 'set io_ratio = io.loc["container/tmpfs", "write_mib_s"] / '
+                    'io.loc["vm/ram", "write_mib_s"].')
+    expect(math.isclose(ratio, true_ratio, rel_tol=0.01),
+           f"io_ratio is {ratio:.3g}, but your `io` table gives {true_ratio:.3g} (container tmpfs over VM memory).",
+           'divide io.loc["container/tmpfs", "write_mib_s"] by io.loc["vm/ram", "write_mib_s"].')

@@ -1,0 +1,102 @@
+"""Timing file writes and reads from a shell, the same way in a container and in the VM.
+
+The clock is read *inside* the container or guest, so what is timed is the I/O alone, not
+the way in (an exec, a serial console): busybox ash's ``$EPOCHREALTIME`` gives microseconds
+without starting a process (busybox ``date`` has no %N, and a fork costs tens of
+milliseconds in an emulated guest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import docker
+import pandas as pd
+from docker.models.containers import Container
+
+from course.images import BASE, image_ref
+
+#: Shell arithmetic for "microseconds from $t0 to $t1", both read from $EPOCHREALTIME ("SECONDS.UUUUUU").
+ELAPSED_US = "$(( ${t1%.*}${t1#*.} - ${t0%.*}${t0#*.} ))"
+
+Runner = Callable[[str], str]
+
+
+class CommandFailed(RuntimeError):
+    """A measurement command exited non-zero."""
+
+
+def timed(command: str) -> str:
+    """A shell script printing how many microseconds ``command`` took (its own output is discarded)."""
+    return (f"t0=$EPOCHREALTIME\n{{ {command}\n}} >/dev/null 2>&1 || exit $?\nt1=$EPOCHREALTIME\n"
+            f"d={ELAPSED_US}; [ $d -gt 0 ] || d=1; echo $d")
+
+
+def container_runner(container: Container) -> Runner:
+    """``run(command) -> output`` for a running container (``sh -c`` through exec)."""
+
+    def run(command: str) -> str:
+        result = container.exec_run(["sh", "-c", command])
+        output = result.output.decode(errors="replace")
+        if result.exit_code != 0:
+            raise CommandFailed(f"exit status {result.exit_code} in the container: {output.strip()[-300:]}")
+        return output
+
+    return run
+
+
+def vm_runner(vm) -> Runner:
+    """``run(command) -> output`` for a booted ``course.vm`` VM (its serial console)."""
+
+    def run(command: str) -> str:
+        return vm.run(command, timeout=60, check=True).output
+
+    return run
+
+
+def measure(run: Runner, path: str, mib: int, repeat: int = 3) -> dict[str, float]:
+    """Write ``mib`` MiB to ``path`` with fsync, read it back, remove it; best MiB/s of ``repeat``.
+
+    The best run is the one least disturbed by other work on the host. The read comes
+    from the page cache (the kernel keeps what was just written): it is a memory copy
+    through the kernel, the cheapest I/O there is.
+    """
+    script = timed(f"dd if=/dev/zero of={path} bs=1M count={mib} conv=fsync") + "\n" + \
+        timed(f"dd if={path} of=/dev/null bs=1M") + f"\nrm -f {path}"
+    writes, reads = [], []
+    for _ in range(max(1, repeat)):
+        micros = [int(x) for x in run(script).split()]
+        writes.append(mib / (micros[0] / 1e6))
+        reads.append(mib / (micros[1] / 1e6))
+    return {"write_mib_s": max(writes), "read_mib_s": max(reads)}
+
+
+def in_containers(api: docker.DockerClient, mib: int = 32, repeat: int = 3) -> list[dict]:
+    """Measure the three places a container writes: its overlay2 layer, a volume, a tmpfs."""
+    volume = api.volumes.create()
+    container = api.containers.run(image_ref(BASE), "sleep 300", detach=True,
+                                   volumes={volume.name: {"bind": "/vol", "mode": "rw"}},
+                                   tmpfs={"/scratch": f"size={2 * mib}m"})
+    try:
+        run = container_runner(container)
+        places = (("container/overlay2", "the container's writable layer, a directory on the host's disk",
+                   "/root/io.bin"),
+                  ("container/volume", "a Docker volume, a directory on the host's disk", "/vol/io.bin"),
+                  ("container/tmpfs", "tmpfs: the host kernel's memory", "/scratch/io.bin"))
+        return [{"place": place, "kernel": "host (shared)", "storage": storage, **measure(run, path, mib, repeat)}
+                for place, storage, path in places]
+    finally:
+        container.remove(force=True)
+        volume.remove(force=True)
+
+
+def in_vm(vm, mib: int = 32, repeat: int = 3) -> list[dict]:
+    """Measure the VM's only filesystem: its root, an initramfs held in the guest kernel's memory."""
+    return [{"place": "vm/ram", "kernel": f"guest (own, QEMU {vm.accel})",
+             "storage": "the guest's root filesystem: the guest kernel's memory",
+             **measure(vm_runner(vm), "/tmp/io.bin", mib, repeat)}]
+
+
+def compare(api: docker.DockerClient, vm, mib: int = 32, repeat: int = 3) -> pd.DataFrame:
+    """One table: write and read MiB/s in a container's three places and in the VM, by place."""
+    return pd.DataFrame(in_containers(api, mib, repeat) + in_vm(vm, mib, repeat)).set_index("place")
