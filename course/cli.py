@@ -49,6 +49,26 @@ def engine_stop() -> None:
     console.print("stopped" if bootstrap.stop_daemon() else "the course did not start the running engine")
 
 
+@main.group()
+def registry() -> None:
+    """Start or stop the course's local registry (Debian's docker-registry on 127.0.0.1:5000)."""
+
+
+@registry.command("start")
+def registry_start() -> None:
+    from course import registry as reg
+
+    console.print(f"registry at {reg.start_registry()}")
+
+
+@registry.command("stop")
+def registry_stop() -> None:
+    """Stop the registry the course started (by its recorded pid)."""
+    from course import registry as reg
+
+    console.print("stopped" if reg.stop_registry() else "the course did not start a running registry")
+
+
 @main.command()
 def images() -> None:
     """Build the course images that are missing or whose inputs changed (offline)."""

@@ -13,6 +13,9 @@ def ensure_all(vm: bool = True) -> Iterator[str]:
     yield f"engine: {bootstrap.ensure_engine()}"
     ref, built = ensure_image(client())
     yield f"image {ref}: {'built' if built else 'up to date'}"
+    from course import registry
+
+    yield f"registry: {registry.start_registry()}"  # graded kernels push to it but cannot start it
     if vm:
         try:
             from course import vm as course_vm

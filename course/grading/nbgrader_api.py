@@ -64,7 +64,7 @@ def engine_session(session: str) -> Iterator[None]:
             os.environ.pop("COURSE_SESSION", None)
         else:
             os.environ["COURSE_SESSION"] = previous
-        remove_labelled(client(), session=session)
+        remove_labelled(client(), session=session, images=True)
 
 
 def autograde(assignment: str, student: str, root: Path = config.ROOT, force: bool = True) -> Outcome:
