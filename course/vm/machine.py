@@ -249,7 +249,8 @@ class VM:
         return self.run("uname -r", check=True).output.strip()
 
     def memory_kb(self) -> int:
-        """The guest's MemTotal in kB (a little under what was asked: the kernel keeps some)."""
+        """The guest's MemTotal in kB: what was asked minus what the kernel keeps for itself
+        (its image and reservations, ~50 MB for Debian's kernel)."""
         out = self.run("grep MemTotal /proc/meminfo", check=True).output
         return int(out.split()[1])
 

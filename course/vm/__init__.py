@@ -1,0 +1,112 @@
+"""A real virtual machine for the course: Debian's kernel under QEMU, booted in about a second.
+
+One line each in a notebook::
+
+    from course.vm import boot
+    with boot(memory_mb=256) as vm:
+        print(vm.accel, vm.boot_seconds, vm.kernel_release())
+        print(vm.run("ps").output)
+
+``ensure_assets()`` installs QEMU and busybox, fetches the kernel and builds the
+initramfs (idempotent; ``course setup`` calls it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from course.system.apt import ensure_packages
+from course.vm import tuning
+from course.vm.accel import AccelChoice, choose_accel
+from course.vm.console import CommandResult
+from course.vm.errors import (
+    VMAssetsError,
+    VMBootTimeout,
+    VMCommandFailed,
+    VMCommandTimeout,
+    VMCrashed,
+    VMError,
+    VMNotRunning,
+)
+from course.vm.initramfs import ensure_initramfs
+from course.vm.kernel import Kernel, ensure_kernel
+from course.vm.machine import VM, GuestProcess, reap_stale, start
+
+#: Debian packages the VM runner needs (qemu installed without recommends).
+PACKAGES = ["qemu-system-x86", "busybox-static"]
+
+DEFAULT_MEMORY_MB = 256
+MIN_MEMORY_MB = 96
+DEFAULT_BOOT_TIMEOUT = 60.0
+DEFAULT_COMMAND_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Assets:
+    """What a boot needs on disk."""
+
+    kernel: Kernel
+    initramfs: Path
+
+
+def ensure_assets(install: bool = True) -> Assets:
+    """Install the packages, fetch and unpack the kernel, build the initramfs. Idempotent."""
+    if install:
+        ensure_packages(PACKAGES)
+    return Assets(ensure_kernel(), ensure_initramfs())
+
+
+def disk_footprint_bytes(profile: str = "fast") -> int:
+    """Bytes on disk a VM boots from: the kernel file (vmlinux, or vmlinuz if naive) plus initramfs."""
+    assets = ensure_assets(install=False)
+    kernel = assets.kernel.vmlinuz if profile == "naive" else assets.kernel.vmlinux
+    return kernel.stat().st_size + assets.initramfs.stat().st_size
+
+
+def boot(memory_mb: int = DEFAULT_MEMORY_MB, cpus: int = 1, *, profile: str = "fast",
+         accel: str | None = None, boot_timeout: float = DEFAULT_BOOT_TIMEOUT,
+         command_timeout: float = DEFAULT_COMMAND_TIMEOUT, kvm_probe_timeout: float | None = None,
+         extra_cmdline: tuple[str, ...] = ()) -> VM:
+    """Boot a VM and wait for its ready shell; usable as ``with boot() as vm:``.
+
+    ``profile="fast"`` is the course's tuned boot (microvm, PVH vmlinux); ``"naive"`` the
+    plain ``-M pc`` + SeaBIOS + vmlinuz boot it is compared with. ``accel`` forces
+    "kvm" or "tcg"; by default KVM is used only if its probe passes (see ``vm.accel``).
+    """
+    if profile not in ("fast", "naive"):
+        raise ValueError("profile must be 'fast' or 'naive'")
+    if memory_mb < MIN_MEMORY_MB or cpus < 1:
+        raise ValueError(f"need memory_mb >= {MIN_MEMORY_MB} (Debian's kernel alone takes ~50 MB) and cpus >= 1")
+    assets = ensure_assets(install=False)
+    if accel is None:
+        choice = choose_accel() if kvm_probe_timeout is None else choose_accel(kvm_probe_timeout)
+    else:
+        choice = AccelChoice(accel, "chosen by the caller")
+    build = tuning.fast_argv if profile == "fast" else tuning.naive_argv
+    kernel = assets.kernel.vmlinux if profile == "fast" else assets.kernel.vmlinuz
+    argv = build(kernel, assets.initramfs, choice.name, memory_mb, cpus, extra_cmdline)
+    return start(argv, choice, profile, memory_mb, cpus, boot_timeout, command_timeout)
+
+
+__all__ = [
+    "PACKAGES",
+    "VM",
+    "AccelChoice",
+    "Assets",
+    "CommandResult",
+    "GuestProcess",
+    "Kernel",
+    "VMAssetsError",
+    "VMBootTimeout",
+    "VMCommandFailed",
+    "VMCommandTimeout",
+    "VMCrashed",
+    "VMError",
+    "VMNotRunning",
+    "boot",
+    "choose_accel",
+    "disk_footprint_bytes",
+    "ensure_assets",
+    "reap_stale",
+]
