@@ -39,10 +39,10 @@ def collected(fn, repeats: int, kernels: bool = False) -> None:
                "a VM row's kernel is the host's: was it measured in a VM?", "use measure.vm_row for the VM rows.")
 
 
-def summarised(fn, data, strict: bool = False) -> None:
-    """`summarise(df)` gives the medians per kind of the learner's own data."""
+def summarised(fn, data, strict: bool = False, shuffled: bool = False) -> None:
+    """`summarise(df)` gives the medians per kind of the learner's own data (in any row order)."""
     _need_data(data)
-    got = call(fn, data)
+    got = call(fn, data.sample(frac=1, random_state=1) if shuffled else data)
     truth = data.groupby("kind")[NUMBERS].median()
     expect(isinstance(got, pd.DataFrame), f"`summarise` returned {type(got).__name__}.",
            'return df.groupby("kind")[[...]].median().')
