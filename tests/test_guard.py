@@ -539,3 +539,25 @@ def test_networks_volumes_and_published_ports(alice):
     finally:
         net.remove()
         vol.remove()
+
+
+def test_push_through_the_guard_by_tag_without_credentials(alice, bob, engine):
+    """A push of one tag checks that tag (not :latest) and needs no credentials from the learner;
+    a push of every tag checks each; another owner's repository is not pushed."""
+    from course import registry
+
+    address = registry.start_registry()
+    repo = f"{address}/guard-push-{os.getpid()}"
+    image, _ = alice.images.build(fileobj=__import__("io").BytesIO(f"FROM {BASE}\nLABEL p=1\n".encode()),
+                                  pull=False, rm=True)
+    try:
+        image.tag(repo, "v1")  # no :latest on purpose
+        out = list(alice.images.push(repo, tag="v1", stream=True, decode=True))
+        assert not [line for line in out if "error" in line], out
+        assert "v1" in registry.tags(repo.split("/", 1)[1])
+        assert not [line for line in alice.images.push(repo, stream=True, decode=True) if "error" in line]
+        with pytest.raises(docker.errors.APIError) as refused:
+            list(bob.images.push(repo, tag="v1", stream=True, decode=True))
+        assert refused.value.status_code == 404
+    finally:
+        engine.images.remove(image.id, force=True)

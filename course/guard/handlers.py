@@ -8,18 +8,28 @@ HTTP plumbing lives in :mod:`course.guard.proxy`; the checks in the policy modul
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
 from course.guard import dockerfile, jsonbody, schema
 from course.guard.archives import archive_tags, dockerfile_text
-from course.guard.errors import refuse
+from course.guard.errors import Refused, refuse
 from course.guard.images import check_build_query, check_source, check_target, parse_ref
-from course.guard.objects import check_network_create, check_volume_create, force_filters
+from course.guard.names import JsonLines, add_alias, with_alias
+from course.guard.objects import (
+    check_network_create,
+    check_volume_create,
+    dump_filters,
+    force_filters,
+    parse_filters,
+)
 from course.guard.ownership import Ownership
 from course.guard.policy import Needs, check_create, check_endpoint, check_exec, check_update
 from course.guard.ports import PortForwards
+from course.guard.regexp import matching
 from course.guard.routes import Route
 from course.guard.settings import Settings
 from course.guard.upstream import Upstream
@@ -32,6 +42,8 @@ BODY = {
     "exec.start": "json", "networks.create": "json", "networks.connect": "json",
     "networks.disconnect": "json", "volumes.create": "json", "build": "spool", "images.load": "spool",
 }
+#: Endpoints whose engine errors may name containers: their messages show the learner's names.
+NAMED = {"containers", "networks", "exec"}
 
 
 @dataclass
@@ -44,6 +56,12 @@ class Forward:
     hijack: bool = False
     rewrite: Callable[[int, Any], Any] | None = None
     after: Callable[[int], Awaitable[None] | None] | None = None
+    #: Rewrites a streamed answer as it is relayed (``feed(bytes) -> bytes``, ``end() -> bytes``).
+    transform: JsonLines | None = None
+    #: Rewrites an engine error answer (status >= 400) like ``rewrite``.
+    errors: Callable[[int, Any], Any] | None = None
+    #: Headers the guard sets itself, replacing the learner's of the same (lower-case) name.
+    headers: tuple[tuple[bytes, bytes], ...] = ()
 
 
 @dataclass
@@ -69,22 +87,26 @@ class Handlers:
         self.s = settings
         self.up = upstream
         self.own = Ownership(upstream, settings)
+        self.names = self.own.names
         self.ports = ports
         self.builds = 0  # running builds: their base images must not disappear (a pull would follow)
 
     async def dispatch(self, route: Route, body: Any) -> Forward | Reply:
         handler = getattr(self, route.endpoint.replace(".", "_"))
-        return await handler(route, body)
+        action = await handler(route, body)
+        if isinstance(action, Forward) and route.kind in NAMED and action.errors is None:
+            action.errors = self.names.show_error
+        return action
 
     def _filtered(self, route: Route) -> str:
         query = dict(route.query)
         query["filters"] = [force_filters(first(query, "filters"), self.s.owner_filter)]
         return route.target(query=query)
 
-    def _with_id(self, route: Route, full_id: str) -> str:
+    def _with_id(self, route: Route, full_id: str, query: dict[str, list[str]] | None = None) -> str:
         """The same request, aimed at the object id the guard checked (not a name that may move)."""
         kind, _, *rest = route.path.strip("/").split("/")
-        return route.target(path="/" + "/".join([kind, full_id, *rest]))
+        return route.target(path="/" + "/".join([kind, full_id, *rest]), query=query)
 
     # -- engine-wide, harmless ------------------------------------------------------------
     async def ping(self, route: Route, body: Any) -> Forward:
@@ -93,32 +115,61 @@ class Handlers:
     plain = ping
 
     async def events(self, route: Route, body: Any) -> Forward:
-        return Forward(self._filtered(route))
+        return Forward(self._filtered(route), transform=JsonLines(self.names.show_event))
 
     async def prune(self, route: Route, body: Any) -> Forward:
         return Forward(self._filtered(route))
 
     # -- containers ------------------------------------------------------------------------
     async def containers_list(self, route: Route, body: Any) -> Forward:
-        def add_ports(status: int, doc: Any) -> Any:
-            for c in doc if status == 200 and isinstance(doc, list) else []:
-                c["Ports"] = (c.get("Ports") or []) + self.ports.summary(c.get("Id", ""))
-            return doc
+        """The owner's containers, with the learner's names (``name`` filters apply to those)."""
+        fields = parse_filters(first(route.query, "filters"))
+        patterns = sorted(fields.pop("name", {}))
+        for key in ("before", "since"):  # container refs, maybe the learner's names
+            if fields.get(key):
+                fields[key] = {(await self.own.container(ref))["Id"]: True for ref in fields[key]}
+        fields.setdefault("label", {})[self.s.owner_filter] = True
+        query = {**route.query, "filters": [dump_filters(fields)]}
+        limit = first(query, "limit")
+        cut = int(limit) if patterns and limit.isdigit() and int(limit) > 0 else 0
+        if cut:  # dockerd would cut before the guard filters by name; a limit lists stopped ones too
+            query.pop("limit")
+            query["all"] = ["1"]
 
-        return Forward(self._filtered(route), rewrite=add_ports)
+        async def show(status: int, doc: Any) -> Any:
+            if status != 200 or not isinstance(doc, list):
+                return doc
+            for c in self.names.show_list(doc):
+                c["Ports"] = (c.get("Ports") or []) + self.ports.summary(c.get("Id", ""))
+            if patterns:
+                sources = [[n for name in c.get("Names") or [] for n in (name, name.lstrip("/"))] for c in doc]
+                doc = [c for c, hit in zip(doc, await matching(patterns, sources), strict=True) if hit]
+            return doc[:cut] if cut else doc
+
+        return Forward(route.target(query=query), rewrite=show)
 
     async def containers_create(self, route: Route, body: Any) -> Forward:
         doc, needs = check_create(jsonbody.decode(body, schema.CONTAINER_CREATE), self.s)
+        query = dict(route.query)
+        name = first(query, "name")
+        if name:  # names are global in dockerd: the engine's is the owner's own, the learner's an alias
+            name = self.names.valid(name)
+            query["name"] = [self.names.engine(name)]
+            doc["NetworkingConfig"] = with_alias(doc.get("NetworkingConfig"), doc["HostConfig"]["NetworkMode"], name)
         if doc["HostConfig"]["NetworkMode"] == self.s.network:
             await self.own.ensure_network()
         await self.own.check(needs)
-        return Forward(route.target(), jsonbody.dumps(doc), json_body=True)
+        return Forward(route.target(query=query), jsonbody.dumps(doc), json_body=True)
 
     async def containers_inspect(self, route: Route, body: Any) -> Forward | Reply:
         doc = await self.own.container(route.params["id"])
         if route.query:
-            return Forward(self._with_id(route, doc["Id"]), rewrite=self._show_ports)
-        return Reply(200, self._show_ports(200, doc))
+            return Forward(self._with_id(route, doc["Id"]), rewrite=self._show)
+        return Reply(200, self._show(200, doc))
+
+    def _show(self, status: int, doc: Any) -> Any:
+        """An inspected container as the learner sees it: its own name, the ports the guard publishes."""
+        return self.names.show_container(self._show_ports(status, doc)) if status == 200 else doc
 
     def _show_ports(self, status: int, doc: Any) -> Any:
         if status == 200 and isinstance(doc, dict) and doc.get("Id") in self.ports.servers:
@@ -132,10 +183,31 @@ class Handlers:
 
     async def containers_op(self, route: Route, body: Any) -> Forward:
         doc = await self.own.container(route.params["id"])
-        return Forward(self._with_id(route, doc["Id"]), body=body if body is STREAM else None)
+        stats = JsonLines(self.names.show_stats) if route.path.endswith("/stats") else None
+        return Forward(self._with_id(route, doc["Id"]), body=body if body is STREAM else None, transform=stats)
+
+    async def containers_rename(self, route: Route, body: Any) -> Forward:
+        doc = await self.own.container(route.params["id"])
+        new = first(route.query, "name")
+        if not new:  # dockerd says what is wrong
+            return Forward(self._with_id(route, doc["Id"], {"name": [""]}))
+        new = self.names.valid(new)
+        old = self.names.mapped(doc.get("Name") or "")
+
+        async def realias(status: int) -> None:
+            if status < 300:
+                with contextlib.suppress(Refused):
+                    await self.own.realias(doc["Id"], old, new)
+
+        return Forward(self._with_id(route, doc["Id"], {"name": [self.names.engine(new)]}), after=realias)
 
     async def containers_start(self, route: Route, body: Any) -> Forward:
         doc = await self.own.container(route.params["id"])
+        name = self.names.mapped(doc.get("Name") or "")
+        networks = (doc.get("NetworkSettings") or {}).get("Networks") or {}
+        if name and any(name not in ((ep or {}).get("Aliases") or []) for n, ep in networks.items() if n != "none"):
+            with contextlib.suppress(Refused):  # renamed while running: the new name resolves from now on
+                await self.own.realias(doc["Id"], None, name)
         await self.ports.open(doc["Id"], self.ports.requested((doc.get("Config") or {}).get("Labels")))
         return Forward(self._with_id(route, doc["Id"]))
 
@@ -220,8 +292,19 @@ class Handlers:
         if ref is None or ref.domain not in self.s.registry_hosts:
             raise refuse(f"pushing {name!r}", "images are pushed only to the course registry "
                          f"({self.s.registry or 'none'})", f"Tag it {self.s.registry}/NAME first.")
-        await self.own.image(name)
-        return Forward(route.target())
+        tag = first(route.query, "tag")
+        if tag:
+            await self.own.image(f"{name}:{tag}")
+        else:  # a push without a tag sends every tag of the repository: each must be visible
+            tags = [t for doc in await self.up.get("/images/json", {"filters": json.dumps({"reference": [name]})})
+                    or [] for t in doc.get("RepoTags") or [] if t.rsplit(":", 1)[0] == name]
+            if not tags:
+                raise Refused(f"No such image: {name}", 404)
+            for t in tags:
+                await self.own.image(t)
+        # The course registry takes no credentials: send empty ones (dockerd insists on the
+        # header) and never relay whatever the learner's client sent.
+        return Forward(route.target(), headers=((b"x-registry-auth", b"e30="),))
 
     async def images_tag(self, route: Route, body: Any) -> Forward:
         await self.own.image(route.params["name"])
@@ -273,7 +356,10 @@ class Handlers:
 
     # -- networks --------------------------------------------------------------------------
     async def networks_list(self, route: Route, body: Any) -> Forward:
-        return Forward(self._filtered(route))
+        return Forward(self._filtered(route), rewrite=self._show_network)
+
+    def _show_network(self, status: int, doc: Any) -> Any:
+        return self.names.show_network(doc) if status == 200 else doc
 
     async def networks_create(self, route: Route, body: Any) -> Forward:
         doc = check_network_create(jsonbody.decode(body, schema.NETWORK_CREATE), self.s)
@@ -281,7 +367,7 @@ class Handlers:
 
     async def networks_inspect(self, route: Route, body: Any) -> Forward:
         doc = await self.own.network(route.params["id"])
-        return Forward(self._with_id(route, doc["Id"]))
+        return Forward(self._with_id(route, doc["Id"]), rewrite=self._show_network)
 
     async def networks_remove(self, route: Route, body: Any) -> Forward:
         doc = await self.own.network(route.params["id"])
@@ -294,6 +380,9 @@ class Handlers:
         req["Container"] = container["Id"]
         if req.get("EndpointConfig"):
             check_endpoint(req["EndpointConfig"])
+        name = self.names.mapped(container.get("Name") or "")
+        if name:  # the learner's name resolves on this network too
+            req["EndpointConfig"] = add_alias(req.get("EndpointConfig"), name)
         return Forward(self._with_id(route, net["Id"]), jsonbody.dumps(req), json_body=True)
 
     async def networks_disconnect(self, route: Route, body: Any) -> Forward:

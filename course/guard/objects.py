@@ -63,10 +63,17 @@ def _is_tmpfs(opts: dict) -> bool:
 
 
 def force_filters(raw: str | None, label: str) -> str:
-    """A ``filters`` query value with ``label=<owner>`` added (dockerd ANDs label filters).
+    """A ``filters`` query value with ``label=<owner>`` added (dockerd ANDs label filters)."""
+    fields = parse_filters(raw)
+    fields.setdefault("label", {})[label] = True
+    return dump_filters(fields)
 
-    Parsed as dockerd's ``filters.FromJSON`` does: ``{"key": {"value": true}}`` or the
-    legacy ``{"key": ["value"]}``; anything else is refused rather than guessed.
+
+def parse_filters(raw: str | None) -> dict[str, dict[str, bool]]:
+    """A ``filters`` query value read as dockerd's ``filters.FromJSON`` does.
+
+    ``{"key": {"value": true}}`` or the legacy ``{"key": ["value"]}``; anything else is
+    refused rather than guessed.
     """
     fields: dict[str, dict[str, bool]] = {}
     if raw:
@@ -82,5 +89,8 @@ def force_filters(raw: str | None, label: str) -> str:
             if not (as_list or as_map):
                 raise Refused(f"course guard could not read the filter {key!r}", 400)
             fields[key] = {v: True for v in values}
-    fields.setdefault("label", {})[label] = True
+    return fields
+
+
+def dump_filters(fields: dict[str, dict[str, bool]]) -> str:
     return json.dumps(fields, separators=(",", ":"))

@@ -2,8 +2,9 @@
 
 Containers, networks and volumes are the owner's when they carry its owner label;
 anything else answers like an absent object (404), so owners cannot even probe
-each other's names. Images are shared: those without an owner label (the course's)
-are visible to all, those with one only to that owner.
+each other's names. Container names are the owner's own (:mod:`course.guard.names`):
+``web`` is looked up as ``web--<owner>`` first. Images are shared: those without an
+owner label (the course's) are visible to all, those with one only to that owner.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from course import config
 from course.guard.errors import Refused, not_found, refuse
 from course.guard.images import check_target
+from course.guard.names import Names, renamed_aliases
 from course.guard.policy import Needs
 from course.guard.settings import LABEL_ROLE, Settings
 from course.guard.upstream import Upstream
@@ -22,6 +24,7 @@ class Ownership:
     def __init__(self, upstream: Upstream, settings: Settings) -> None:
         self.up = upstream
         self.s = settings
+        self.names = Names(settings.owner)
 
     def mine(self, labels: dict | None) -> bool:
         return (labels or {}).get(config.LABEL_OWNER) == self.s.owner
@@ -32,10 +35,34 @@ class Ownership:
         return owner is None or owner == self.s.owner
 
     async def container(self, ref: str) -> dict:
-        doc = await self.up.get(f"/containers/{ref}/json")
-        if not doc or not self.mine((doc.get("Config") or {}).get("Labels")):
-            raise not_found("container", ref)
-        return doc
+        """The owner's container ``ref``: its id, id prefix, or the name the learner gave it."""
+        for candidate in self.names.candidates(ref):
+            doc = await self.up.get(f"/containers/{candidate}/json")
+            if doc and self.mine((doc.get("Config") or {}).get("Labels")):
+                return doc
+        raise not_found("container", ref)
+
+    async def realias(self, cid: str, old: str | None, new: str) -> None:
+        """On a container that is not running: its networks alias the learner's ``new`` name, not ``old``.
+
+        Done after a rename, and on start if an alias is missing. A running container keeps
+        its endpoints (reconnecting would cut its connections): after renaming it, the old
+        name keeps resolving, and the new one resolves once it is stopped and started again.
+        """
+        doc = await self.up.get(f"/containers/{cid}/json")
+        if not doc or (doc.get("State") or {}).get("Status") not in ("created", "exited"):
+            return
+        for net, ep in ((doc.get("NetworkSettings") or {}).get("Networks") or {}).items():
+            aliases = renamed_aliases((ep or {}).get("Aliases"), old, new)
+            if net == "none" or aliases == (ep or {}).get("Aliases"):
+                continue
+            kept = {k: v for k, v in (ep or {}).items() if k in ("IPAMConfig",) and v}
+            await self.up.call("POST", f"/networks/{net}/disconnect", body={"Container": cid, "Force": True})
+            status, _ = await self.up.call("POST", f"/networks/{net}/connect", body={
+                "Container": cid, "EndpointConfig": {**kept, "Aliases": aliases}})
+            if status >= 300:  # put the endpoint back as it was
+                await self.up.call("POST", f"/networks/{net}/connect", body={
+                    "Container": cid, "EndpointConfig": {**kept, "Aliases": (ep or {}).get("Aliases")}})
 
     async def exec(self, exec_id: str) -> dict:
         doc = await self.up.get(f"/exec/{exec_id}/json")

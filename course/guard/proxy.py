@@ -214,6 +214,9 @@ class Exchange:
         self.status = 0  # until dockerd answers this request
         ureader, uwriter, uconn = await self._upstream()
         out = [(k, v) for k, v in headers if k not in DROPPED and not (action.json_body and k == b"content-type")]
+        if action.headers:
+            forced = {k for k, _ in action.headers}
+            out = [(k, v) for k, v in out if k not in forced] + list(action.headers)
         if action.json_body:
             out.append((b"content-type", b"application/json"))
         if not any(k == b"host" for k, _ in out):
@@ -247,13 +250,15 @@ class Exchange:
         if _until_close(request, response):
             if action.hijack:  # dockerd hijacked the connection: no HTTP parsing on its side any more
                 return await self._raw(response)
-            await self._relay(response)  # relayed to its end; the connection cannot carry another request
+            await self._relay(response, action.transform)  # to its end: the connection cannot carry another
             self._drop_upstream()
             return False
         if action.rewrite and response.status_code < 300:
-            await self._rewritten(response, action)
+            await self._rewritten(response, action.rewrite)
+        elif action.errors and response.status_code >= 400 and request.method != b"HEAD":
+            await self._rewritten(response, action.errors, lenient=True)
         else:
-            await self._relay(response)
+            await self._relay(response, action.transform if response.status_code < 300 else None)
         return self._recycle_upstream()
 
     async def _upstream(self):
@@ -289,20 +294,27 @@ class Exchange:
         uwriter.write(uconn.send(h11.EndOfMessage()))
         await uwriter.drain()
 
-    async def _relay(self, response: h11.Response) -> None:
-        """Pass the answer on as it comes, stopping if the learner hangs up (endless streams)."""
+    async def _relay(self, response: h11.Response, transform: Any = None) -> None:
+        """Pass the answer on as it comes (rewritten by ``transform``), stopping if the learner hangs up."""
         ureader, _, uconn = self.upstream
+        headers = _response_headers(response)
+        if transform:  # its length changes: h11 frames it (chunked)
+            headers = [(k, v) for k, v in headers if k not in (b"content-length", b"transfer-encoding")]
         self.writer.write(self.conn.send(h11.Response(
-            status_code=response.status_code, reason=response.reason, headers=_response_headers(response))))
+            status_code=response.status_code, reason=response.reason, headers=headers)))
         await self.writer.drain()
 
         async def pump() -> None:
             while True:
                 event = await next_event(uconn, ureader)
                 if isinstance(event, h11.Data):
-                    self.writer.write(self.conn.send(h11.Data(data=event.data)))
-                    await self.writer.drain()
+                    data = transform.feed(event.data) if transform else event.data
+                    if data:
+                        self.writer.write(self.conn.send(h11.Data(data=data)))
+                        await self.writer.drain()
                 elif isinstance(event, h11.EndOfMessage):
+                    if transform and (data := transform.end()):
+                        self.writer.write(self.conn.send(h11.Data(data=data)))
                     self.writer.write(self.conn.send(h11.EndOfMessage()))
                     await self.writer.drain()
                     return
@@ -327,7 +339,8 @@ class Exchange:
                 await hangup
         await relay
 
-    async def _rewritten(self, response: h11.Response, action: Forward) -> None:
+    async def _rewritten(self, response: h11.Response, rewrite: Any, lenient: bool = False) -> None:
+        """Read the whole JSON answer, rewrite it, send it on (``lenient``: a non-JSON one unchanged)."""
         ureader, _, uconn = self.upstream
         chunks, size = [], 0
         while True:
@@ -341,12 +354,19 @@ class Exchange:
                 break
             else:
                 raise Refused("course guard: the engine closed the connection", 502)
+        body = b"".join(chunks)
         try:
-            doc = json.loads(b"".join(chunks))
+            doc = json.loads(body)
         except ValueError:
-            raise Refused("course guard: the engine's answer is not JSON", 502) from None
-        body = json.dumps(action.rewrite(response.status_code, doc)).encode()
-        headers = [(k, v) for k, v in _response_headers(response) if k not in (b"content-length",)]
+            if not lenient:
+                raise Refused("course guard: the engine's answer is not JSON", 502) from None
+        else:
+            result = rewrite(response.status_code, doc)
+            if asyncio.iscoroutine(result):
+                result = await result
+            body = json.dumps(result).encode()
+        headers = [(k, v) for k, v in _response_headers(response)
+                   if k not in (b"content-length", b"transfer-encoding")]
         await self._send_response(response.status_code, headers + [(b"content-length", str(len(body)).encode())],
                                   body)
 
