@@ -1,10 +1,12 @@
 """Autograding a class: plain serial `nbgrader autograde` vs `course autograde`, side by side.
 
-Builds one set of submissions (solution, partial, untouched, mixed, over every assignment),
-grades identical copies with both, checks every cell got the same score, and prints both
-times; last line: `autograde_speedup_vs_nbgrader: X.XX`.
+Builds one set of submissions (solution, partial, untouched, then a random mix, spread
+over the assignments), grades identical copies with both tools assignment by assignment,
+alternating which goes first (so the machine's load drift hits both), checks that every
+graded cell got the same score, and prints both times; last line:
+`autograde_speedup_vs_nbgrader: X.XX`.
 
-    .venv/bin/python benchmarks/autograde.py [--students 24] [--workers N]
+    .venv/bin/python benchmarks/autograde.py [--submissions 24] [--workers N] [--assignments a,b]
 """
 
 from __future__ import annotations
@@ -26,56 +28,67 @@ from course.grading.scratch import make_course
 BIN = Path(sys.executable).parent
 
 
-def build_class(root: Path, count: int) -> None:
-    """``count`` submissions per assignment: the three kinds, then mixed answers."""
+def build_class(root: Path, modules: list, count: int) -> None:
+    """``count`` submissions spread over ``modules``: the three kinds first, then a mix."""
     rng = random.Random(7)
-    make_course(root, tuple(m.ASSIGNMENT for m in material.modules()))
-    for module in material.modules():
-        for i in range(count):
-            kind = students.STUDENTS[i] if i < 3 else rng.choice(students.STUDENTS)
-            students.write_submission(kind, module, root, student=f"s{i:03d}-{kind}")
+    make_course(root, tuple(m.ASSIGNMENT for m in modules))
+    for i in range(count):
+        module = modules[i % len(modules)]
+        nth = i // len(modules)
+        kind = students.STUDENTS[nth] if nth < 3 else rng.choice(students.STUDENTS)
+        students.write_submission(kind, module, root, student=f"s{i:03d}-{kind}")
 
 
-def run_serial(root: Path) -> float:
+def run_serial(root: Path, assignment: str) -> float:
     start = time.monotonic()
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    for module in material.modules():
-        subprocess.run([str(BIN / "nbgrader"), "autograde", module.ASSIGNMENT], cwd=root, env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([str(BIN / "nbgrader"), "autograde", assignment], cwd=root, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.monotonic() - start
 
 
-def run_course(root: Path, workers: int | None) -> float:
+def run_course(root: Path, assignment: str, workers: int | None) -> float:
     start = time.monotonic()
-    for module in material.modules():
-        results = parallel.autograde_all(module.ASSIGNMENT, root=root, workers=workers)
-        assert all(r.ok for r in results), [r for r in results if not r.ok]
+    results = parallel.autograde_all(assignment, root=root, workers=workers)
+    assert all(r.ok for r in results), [r for r in results if not r.ok]
     return time.monotonic() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=24)
+    parser.add_argument("--submissions", type=int, default=24)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--assignments", default="", help="comma-separated (default: all)")
     args = parser.parse_args()
+    wanted = [a for a in args.assignments.split(",") if a]
+    modules = [m for m in material.modules() if not wanted or m.ASSIGNMENT in wanted]
     with tempfile.TemporaryDirectory() as tmp:
         serial, pooled = Path(tmp, "serial"), Path(tmp, "course")
-        build_class(serial, args.students)
+        build_class(serial, modules, args.submissions)
         shutil.copytree(serial, pooled)
-        n = args.students * len(material.modules())
-        print(f"{n} submissions, {len(material.modules())} assignment(s), {os.cpu_count()} CPUs", flush=True)
-        t_serial = run_serial(serial)
-        print(f"nbgrader autograde (serial): {t_serial:7.1f} s  ({t_serial / n:.2f} s/submission)", flush=True)
-        t_course = run_course(pooled, args.workers)
-        print(f"course autograde:            {t_course:7.1f} s  ({t_course / n:.2f} s/submission)", flush=True)
+        print(f"{args.submissions} submissions over {len(modules)} assignment(s), {os.cpu_count()} CPUs, "
+              f"course workers: {args.workers or os.cpu_count()}", flush=True)
+        totals = {"serial": 0.0, "course": 0.0}
+        for i, module in enumerate(modules):
+            runs = [("serial", lambda a=module.ASSIGNMENT: run_serial(serial, a)),
+                    ("course", lambda a=module.ASSIGNMENT: run_course(pooled, a, args.workers))]
+            for name, run in runs if i % 2 == 0 else runs[::-1]:
+                seconds = run()
+                totals[name] += seconds
+                print(f"  {module.ASSIGNMENT:<12} {name:<7} {seconds:7.1f} s", flush=True)
+        n = args.submissions
+        print(f"nbgrader autograde (serial): {totals['serial']:7.1f} s  ({totals['serial'] / n:.2f} s/submission)")
+        print(f"course autograde:            {totals['course']:7.1f} s  ({totals['course'] / n:.2f} s/submission)")
         key = ["assignment", "student", "question"]
         a = report.scores(serial).sort_values(key)[[*key, "score"]].reset_index(drop=True)
         b = report.scores(pooled).sort_values(key)[[*key, "score"]].reset_index(drop=True)
         identical = len(a) > 0 and a.equals(b)
         print(f"scores identical: {identical} ({len(a)} graded cells)")
         if not identical:
+            diff = a.merge(b, on=key, how="outer", suffixes=("_serial", "_course"))
+            print(diff[diff.score_serial != diff.score_course].to_string())
             sys.exit("scores differ between serial nbgrader and course autograde")
-        print(f"autograde_speedup_vs_nbgrader: {t_serial / t_course:.2f}")
+        print(f"autograde_speedup_vs_nbgrader: {totals['serial'] / totals['course']:.2f}")
 
 
 if __name__ == "__main__":
