@@ -5,17 +5,21 @@ PY := $(VENV)/bin/python
 COURSE := $(VENV)/bin/course
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lab venv engine images doctor lint clean-engine stop-engine release bench
+.PHONY: demo test lab lab-instructor venv engine images doctor lint clean-engine stop-engine release bench
 
 demo: venv
 	$(COURSE) demo
 
 test: venv
+	$(VENV)/bin/ruff check course tests benchmarks
 	$(COURSE) setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lab: venv
 	$(COURSE) lab $(LAB_ARGS)
+
+lab-instructor: venv
+	$(COURSE) lab --mode instructor $(LAB_ARGS)
 
 # The venv is rebuilt only when requirements or the package metadata change.
 venv: $(STAMP)

@@ -202,11 +202,28 @@ def try_(assignments: tuple[str, ...]) -> None:
 @click.option("--port", default=8888, show_default=True)
 @click.option("--token", default=None, help="Access token (default: a random one, printed).")
 @click.option("--ip", default="127.0.0.1", show_default=True)
-def lab(port: int, token: str | None, ip: str) -> None:
-    """Start JupyterLab on a student copy of the released notebooks."""
+@click.option("--mode", type=click.Choice(["student", "instructor"]), default="student", show_default=True,
+              help="student: the released notebooks; instructor: the course directory with the formgrader.")
+@click.option("--student", default=None,
+              help="Student mode on a shared machine: kernels reach the engine only through this "
+                   "student's guard, and see only their own containers, networks and volumes.")
+def lab(port: int, token: str | None, ip: str, mode: str, student: str | None) -> None:
+    """Start JupyterLab on a student copy of the released notebooks (or the instructor's course)."""
     from course import labserver
 
-    labserver.run(port=port, token=token, ip=ip)
+    if not student:
+        sys.exit(labserver.run(port=port, token=token, ip=ip, mode=mode))
+    from course.engine import bootstrap
+    from course.guard import start_guard
+
+    bootstrap.ensure_engine()
+    guard = start_guard(student, mode=0o600)
+    try:
+        console.print(f"engine access through {student}'s guard: {guard.url}")
+        code = labserver.run(port=port, token=token, ip=ip, mode=mode, docker_host=guard.url)
+    finally:
+        guard.stop()
+    sys.exit(code)
 
 
 if __name__ == "__main__":
