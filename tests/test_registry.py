@@ -10,6 +10,7 @@ import pytest
 
 from course import dockerfiles, registry
 from course.checks import images as check
+from course.engine import client, remove_labelled
 from course.feedback import Feedback
 from course.images import BASE, image_ref
 
@@ -197,10 +198,11 @@ def test_checks_through_the_guard(session_api, address, tmp_path):
             list(api.images.push(repository, stream=True, decode=True))
             return ""
 
-        with pytest.raises(Feedback):  # a guard that forwards no credentials: explained (auth_config={})
+        with pytest.raises(Feedback):  # pushed without auth_config (the guard supplies empty ones), no digest
             check.publish(no_credentials, api, "pytest-guarded", "v3")
     finally:
         guard.stop()
+        remove_labelled(client(), owner="pytest-registry", images=True)  # the guard's own network too
 
 
 def test_offline_without_names_is_caught(session_api):
