@@ -27,6 +27,9 @@ def engine():
     left = leftovers(api, session)
     remove_labelled(api, session)
     assert not sum(left.values()), f"the tests left course objects on the engine: {dict(left)}"
+    # Whatever session made them (graders, guards, lessons run by the tests): nothing may remain.
+    everything = leftovers(api)
+    assert not sum(everything.values()), f"course objects remain on the engine: {dict(everything)}"
 
 
 @pytest.fixture
