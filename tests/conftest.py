@@ -32,6 +32,23 @@ def engine():
     assert not sum(everything.values()), f"course objects remain on the engine: {dict(everything)}"
 
 
+@pytest.fixture(scope="module")
+def module_engine(request):
+    """A plain engine client for a test module that labels its objects with its own ``SESSION``;
+    they (images too) are removed, and checked gone, when the module ends."""
+    from course.engine import ping
+
+    if not ping():
+        pytest.skip("no Docker Engine answers")
+    session = request.module.SESSION
+    api = client()
+    ensure_image(api)
+    yield api
+    remove_labelled(api, session, images=True)
+    assert sum(leftovers(api, session).values()) == 0
+    api.close()
+
+
 @pytest.fixture
 def session_api(engine):
     """A labelled client for this test run's session."""

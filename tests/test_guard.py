@@ -21,9 +21,7 @@ import docker.errors
 import pytest
 
 from course import config
-from course.engine import client as engine_client
 from course.engine import ping
-from course.engine.cleanup import leftovers, remove_labelled
 from course.guard import GuardThread, Limits, Settings, jsonbody, schema, start_guard
 from course.guard import dockerfile as dockerfile_mod
 from course.guard.errors import Refused
@@ -130,17 +128,8 @@ def test_build_query_forces_network_pull_labels_and_limits():
 
 # -- the engine, through real guard processes ---------------------------------------------------
 @pytest.fixture(scope="module")
-def engine():
-    if not ping():
-        pytest.skip("no Docker Engine answers")
-    api = engine_client()
-    from course.images import ensure_image
-
-    ensure_image(api)
-    yield api
-    remove_labelled(api, SESSION, images=True)
-    assert sum(leftovers(api, SESSION).values()) == 0
-    api.close()
+def engine(module_engine):
+    return module_engine
 
 
 @pytest.fixture(scope="module")

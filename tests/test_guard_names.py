@@ -18,9 +18,7 @@ import docker
 import docker.errors
 import pytest
 
-from course.engine import client as engine_client
-from course.engine import ping
-from course.engine.cleanup import leftovers, remove_labelled
+from course.engine.cleanup import leftovers
 from course.guard import Limits, start_guard
 from course.guard.errors import Refused
 from course.guard.names import JsonLines, Names, renamed_aliases, with_alias
@@ -98,17 +96,8 @@ def test_name_filters_match_like_dockerd_and_never_stall_the_guard():
 
 # -- the engine, through two real guard processes ------------------------------------------------
 @pytest.fixture(scope="module")
-def engine():
-    if not ping():
-        pytest.skip("no Docker Engine answers")
-    api = engine_client()
-    from course.images import ensure_image
-
-    ensure_image(api)
-    yield api
-    remove_labelled(api, SESSION, images=True)
-    assert sum(leftovers(api, SESSION).values()) == 0
-    api.close()
+def engine(module_engine):
+    return module_engine
 
 
 @pytest.fixture(scope="module")

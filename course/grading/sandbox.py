@@ -65,11 +65,6 @@ def ensure_user(slot: int) -> pwd.struct_passwd:
         return pwd.getpwnam(name)
 
 
-def reachable(path: Path) -> bool:
-    """True if every directory above ``path`` lets other users pass (o+x)."""
-    return all(parent.stat().st_mode & 0o001 for parent in Path(path).resolve().parents)
-
-
 def open_traversal(path: Path) -> list[Path]:
     """Let other users *pass through* (o+x, not list) every directory above ``path``.
 
