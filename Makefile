@@ -43,7 +43,7 @@ doctor: venv
 	$(COURSE) doctor
 
 release: venv
-	$(COURSE) release-all
+	$(COURSE) release
 
 lint: venv
 	$(VENV)/bin/ruff check course tests benchmarks

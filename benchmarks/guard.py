@@ -5,8 +5,14 @@ is executed top to bottom by nbclient, its kernel's DOCKER_HOST on the engine or
 guard, alternately. ``--workload api``: each round runs a container from vmdocker/base that echoes, reads its logs, execs
 in it, lists and inspects containers, and removes it. Rounds alternate between a
 client on the engine socket and a client on a guard process, so drift in the
-machine's load hits both alike. Both sides use an internal labelled network (the
-guard puts containers on the owner's), so the difference is the guard itself.
+machine's load hits both alike. Both sides give the container the same network (none
+by default, as the guard does for a container that asks for no network; ``--network
+internal`` puts both on an internal bridge, the owner's network behind the guard), so
+the difference is the proxy itself.
+
+In the notebook workload each side runs the lesson as written: without the guard its
+containers join the engine's default bridge; behind it, those that ask for no network
+get none, and the one cell that asks for ``bridge`` gets the owner's internal network.
 
 The last line printed is ``guard_overhead: X.XX`` (with/without - 1).
 """
@@ -31,10 +37,10 @@ from course.images import ensure_image
 BASE = "vmdocker/base:latest"
 
 
-def round_trip(api: docker.DockerClient, labels: dict[str, str], network: str | None) -> None:
+def round_trip(api: docker.DockerClient, labels: dict[str, str], network: dict[str, str]) -> None:
     """One round of the workload."""
     box = api.containers.run(BASE, ["sh", "-c", "echo hello; exec sleep 30"], detach=True, labels=labels,
-                             network=network)
+                             **network)
     try:
         while b"hello" not in box.logs():
             time.sleep(0.01)
@@ -89,42 +95,55 @@ def notebook_main(rounds: int) -> None:
     print(f"guard_overhead: {med['with'] / med['without'] - 1:.2f}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=None, help="rounds (default: 5 notebook, 20 api)")
-    parser.add_argument("--workload", choices=("notebook", "api"), default="notebook")
-    args = parser.parse_args()
-    if args.workload == "notebook":
-        notebook_main(args.rounds or 5)
-        return
-    args.rounds = args.rounds or 20
+def api_overhead(rounds: int, network: str) -> float:
+    """The api workload, interleaved; prints both totals and returns with/without - 1."""
     session = f"bench-guard-{os.getpid()}"
     labels = config.course_labels(session, "bench")
     engine = docker.DockerClient(base_url=DEFAULT_SOCKET, version="auto", timeout=120)
     ensure_image(engine)
     net = engine.networks.create(f"bench-guard-{os.getpid()}", internal=True, labels=labels)
+    if network == "none":
+        direct, behind = {"network_mode": "none"}, {}
+    else:
+        direct, behind = {"network": net.name}, {"network_mode": "bridge"}
+    totals = {"without": 0.0, "with": 0.0}
     with tempfile.TemporaryDirectory(prefix="guard-bench-") as tmp:
         guard = start_guard("bench", Path(tmp) / "bench.sock", session=session)
         guarded = docker.DockerClient(base_url=guard.url, version="auto", timeout=120)
-        totals = {"without": 0.0, "with": 0.0}
         try:
-            round_trip(engine, labels, net.name)  # warm both paths (network, image cache)
-            round_trip(guarded, labels, None)
-            for i in range(args.rounds):
-                order = [("without", engine, net.name), ("with", guarded, None)]
-                for name, api, network in order if i % 2 == 0 else order[::-1]:
+            round_trip(engine, labels, direct)  # warm both paths (network, image cache)
+            round_trip(guarded, labels, behind)
+            for i in range(rounds):
+                order = [("without", engine, direct), ("with", guarded, behind)]
+                for name, api, kwargs in order if i % 2 == 0 else order[::-1]:
                     started = time.perf_counter()
-                    round_trip(api, labels, network)
+                    round_trip(api, labels, kwargs)
                     totals[name] += time.perf_counter() - started
         finally:
             guarded.close()
             guard.stop()
             remove_labelled(engine, session)
+            remove_labelled(engine, owner="bench")
             engine.close()
     for name in ("without", "with"):
-        print(f"{name} guard: {totals[name]:.2f} s for {args.rounds} rounds "
-              f"({1000 * totals[name] / args.rounds:.0f} ms per round)")
-    print(f"guard_overhead: {totals['with'] / totals['without'] - 1:.2f}")
+        print(f"api workload ({network} network) {name} guard: {totals[name]:.2f} s for {rounds} rounds "
+              f"({1000 * totals[name] / rounds:.0f} ms per round)")
+    return totals["with"] / totals["without"] - 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=None, help="rounds (default: 5 notebook, 20 api)")
+    parser.add_argument("--workload", choices=("notebook", "api"), default="notebook")
+    parser.add_argument("--network", choices=("none", "internal"), default="none",
+                        help="api workload: the network both sides' containers get")
+    args = parser.parse_args()
+    if args.workload == "api":
+        print(f"guard_overhead: {api_overhead(args.rounds or 20, args.network):.2f}")
+        return
+    # The proxy alone (same network on both sides), then the lesson as learners run it.
+    print(f"proxy_overhead (api workload, same network both sides): {api_overhead(10, 'none'):.2f}")
+    notebook_main(args.rounds or 5)
 
 
 if __name__ == "__main__":

@@ -93,6 +93,25 @@ def test_caps_keep_lower_values_and_cap_higher_or_missing():
     assert quota["HostConfig"]["CpuQuota"] == 50_000 and quota["HostConfig"]["NanoCpus"] == 0
 
 
+@pytest.mark.parametrize("host_config, named, endpoints, mode", [
+    ({"NetworkMode": "default"}, False, None, "none"),       # asks for nothing: no network at all
+    ({}, False, None, "none"),
+    ({"NetworkMode": "none"}, True, None, "none"),
+    ({"NetworkMode": "default"}, True, None, "owner"),       # a name others may look up
+    ({"NetworkMode": "bridge"}, False, None, "owner"),       # the default bridge means the owner's network
+    ({"NetworkMode": "default", "PortBindings": {"80/tcp": [{"HostPort": ""}]}}, False, None, "owner"),
+    ({"NetworkMode": "default"}, False, {"default": {}}, "owner"),
+    ({"NetworkMode": "mynet"}, False, None, "mynet"),
+])
+def test_a_container_gets_a_network_only_when_it_asks(host_config, named, endpoints, mode):
+    body = {"Image": "x", "HostConfig": dict(host_config)}
+    if endpoints:
+        body["NetworkingConfig"] = {"EndpointsConfig": endpoints}
+    out, needs = check_create(body, SETTINGS, named=named)
+    assert out["HostConfig"]["NetworkMode"] == (SETTINGS.network if mode == "owner" else mode)
+    assert needs.networks == ({"mynet"} if mode == "mynet" else set())
+
+
 @pytest.mark.parametrize("text", [
     "FROM alpine\nADD http://example.invalid/x /x\n",
     "FROM vmdocker/base\nADD $URL /x\n",
@@ -272,9 +291,27 @@ def test_unversioned_routes_and_the_bridge_alias(guards, alice):
     assert status == 200 and answer.rstrip().endswith(b"]")
     box = alice.containers.create(BASE, "true", network_mode="bridge")
     try:
-        assert box.attrs["HostConfig"]["NetworkMode"] == "vmdocker-guard-alice"
+        assert box.attrs["HostConfig"]["NetworkMode"] == "vmdocker-guard-alice"  # not the default bridge
+        assert alice.networks.get("vmdocker-guard-alice").attrs["Internal"] is True  # no route out
     finally:
         box.remove()
+
+
+def test_a_container_without_a_network_has_only_loopback_and_cannot_join_one_later(alice):
+    box = run(alice, ["sleep", "60"], detach=True)
+    try:
+        interfaces = box.exec_run(["sh", "-c", "ls /sys/class/net"]).output.split()
+        assert interfaces == [b"lo"]
+        net = alice.networks.create(f"later-{os.getpid()}")
+        try:
+            with pytest.raises(docker.errors.APIError) as err:
+                net.connect(box)
+            assert err.value.status_code == 403
+            assert "without a network" in err.value.explanation and "network_mode='bridge'" in err.value.explanation
+        finally:
+            net.remove()
+    finally:
+        box.remove(force=True)
 
 
 def test_a_guard_in_a_thread(engine, tmp_path):
@@ -295,8 +332,7 @@ def test_limits_are_forced_and_applied_by_the_kernel(alice):
         hc = box.attrs["HostConfig"]
         assert (hc["Memory"], hc["PidsLimit"], hc["NanoCpus"]) == (LIMITS.memory, LIMITS.pids, LIMITS.nano_cpus)
         assert box.labels[config.LABEL_OWNER] == "alice" and box.labels[config.LABEL_COURSE] == config.COURSE_NAME
-        assert hc["NetworkMode"] == "vmdocker-guard-alice"  # not the default bridge: no route out
-        assert alice.networks.get("vmdocker-guard-alice").attrs["Internal"] is True
+        assert hc["NetworkMode"] == "none"  # it asked for no network: it gets none, not the default bridge
         limit = box.exec_run(["sh", "-c", ("cat /sys/fs/cgroup/memory/memory.limit_in_bytes "
                               "/sys/fs/cgroup/memory.max 2>/dev/null")]).output.split()[0]
         assert int(limit) == LIMITS.memory
@@ -507,7 +543,7 @@ def test_networks_volumes_and_published_ports(alice):
         web = run(alice, ["sh", "-c", "echo served > /var/www/index.html && httpd -f -p 80 -h /var/www"],
                   detach=True, network=net.name, ports={"80/tcp": port}, name=f"web-{os.getpid()}")
         try:
-            client = run(alice, ["sleep", "30"], detach=True)
+            client = run(alice, ["sleep", "30"], detach=True, network_mode="bridge")  # joins net later
             alice.networks.get(net.id).connect(client)
             assert b"served" in client.exec_run(["wget", "-qO-", f"http://{web.name}/index.html"]).output
             client.remove(force=True)

@@ -149,9 +149,9 @@ class Handlers:
         return Forward(route.target(query=query), rewrite=show)
 
     async def containers_create(self, route: Route, body: Any) -> Forward:
-        doc, needs = check_create(jsonbody.decode(body, schema.CONTAINER_CREATE), self.s)
         query = dict(route.query)
         name = first(query, "name")
+        doc, needs = check_create(jsonbody.decode(body, schema.CONTAINER_CREATE), self.s, named=bool(name))
         if name:  # names are global in dockerd: the engine's is the owner's own, the learner's an alias
             name = self.names.valid(name)
             query["name"] = [self.names.engine(name)]
@@ -378,6 +378,11 @@ class Handlers:
         net = await self.own.network(route.params["id"])
         container = await self.own.container(req.get("Container") or "-")
         req["Container"] = container["Id"]
+        if ((container.get("HostConfig") or {}).get("NetworkMode") or "") == "none":
+            raise refuse("connecting a container created without a network", "under the course guard a "
+                         "container that asks for no network gets none (only its loopback), and the engine "
+                         "cannot add one later", "Create it with network=NAME (one of your networks), "
+                         "network_mode='bridge' (your default network), or with a name or published ports.")
         if req.get("EndpointConfig"):
             check_endpoint(req["EndpointConfig"])
         name = self.names.mapped(container.get("Name") or "")

@@ -94,13 +94,14 @@ status, output = lab.run("echo my PID is $$; echo my hostname is $(hostname); ps
 print(output)
 """, "s3-live-pid1"),
     md("""
-Its network is its own too: an `eth0` the engine made for it, and its own loopback.
+Its network is its own too. Attached to a network (here `network_mode="bridge"`, the
+engine's default one), it gets an `eth0` the engine made for it, and its own loopback.
 The notebook's host has other interfaces:
 """, "s3-network-text"),
     code("""
 import psutil
 
-status, output = lab.run("ip -o -4 addr show")
+status, output = lab.run("ip -o -4 addr show", network_mode="bridge")
 print("inside the container:\\n" + output)
 print("on the host:", sorted(psutil.net_if_addrs()))
 """, "s3-live-network"),
