@@ -1,10 +1,12 @@
 """Autograding a class: plain serial `nbgrader autograde` vs `course autograde`, side by side.
 
 Builds one set of submissions (solution, partial, untouched, then a random mix, spread
-over the assignments), grades identical copies with both tools assignment by assignment,
-alternating which goes first (so the machine's load drift hits both), checks that every
-graded cell got the same score, and prints both times; last line:
-`autograde_speedup_vs_nbgrader: X.XX`.
+over the assignments) and grades identical copies with both tools: serial nbgrader one
+assignment after another, as an instructor would run it, and `course autograde` of the
+whole class in one pool. The course run sits between the two halves of the serial run,
+so a drift in the machine's load hits both alike (``--per-assignment`` instead grades
+assignment by assignment, alternating which goes first). Checks that every graded cell
+got the same score, prints both times; last line: `autograde_speedup_vs_nbgrader: X.XX`.
 
     .venv/bin/python benchmarks/autograde.py [--submissions 24] [--workers N] [--assignments a,b]
 """
@@ -47,9 +49,9 @@ def run_serial(root: Path, assignment: str) -> float:
     return time.monotonic() - start
 
 
-def run_course(root: Path, assignment: str, workers: int | None) -> float:
+def run_course(root: Path, assignments: list[str], workers: int | None) -> float:
     start = time.monotonic()
-    results = parallel.autograde_all(assignment, root=root, workers=workers)
+    results = parallel.autograde(assignments, root=root, workers=workers)
     assert all(r.ok for r in results), [r for r in results if not r.ok]
     return time.monotonic() - start
 
@@ -59,6 +61,8 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=24)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--assignments", default="", help="comma-separated (default: all)")
+    parser.add_argument("--per-assignment", action="store_true",
+                        help="grade assignment by assignment (one pool each) instead of the class at once")
     args = parser.parse_args()
     wanted = [a for a in args.assignments.split(",") if a]
     modules = [m for m in material.modules() if not wanted or m.ASSIGNMENT in wanted]
@@ -69,13 +73,27 @@ def main() -> None:
         print(f"{args.submissions} submissions over {len(modules)} assignment(s), {os.cpu_count()} CPUs, "
               f"course workers: {args.workers or os.cpu_count()}", flush=True)
         totals = {"serial": 0.0, "course": 0.0}
-        for i, module in enumerate(modules):
-            runs = [("serial", lambda a=module.ASSIGNMENT: run_serial(serial, a)),
-                    ("course", lambda a=module.ASSIGNMENT: run_course(pooled, a, args.workers))]
-            for name, run in runs if i % 2 == 0 else runs[::-1]:
-                seconds = run()
-                totals[name] += seconds
-                print(f"  {module.ASSIGNMENT:<12} {name:<7} {seconds:7.1f} s", flush=True)
+        names = [m.ASSIGNMENT for m in modules]
+        if args.per_assignment:
+            for i, name in enumerate(names):
+                runs = [("serial", lambda a=name: run_serial(serial, a)),
+                        ("course", lambda a=name: run_course(pooled, [a], args.workers))]
+                for kind, run in runs if i % 2 == 0 else runs[::-1]:
+                    seconds = run()
+                    totals[kind] += seconds
+                    print(f"  {name:<12} {kind:<7} {seconds:7.1f} s", flush=True)
+        else:
+            half = len(names) // 2
+            for name in names[:half]:
+                seconds = run_serial(serial, name)
+                totals["serial"] += seconds
+                print(f"  {name:<12} serial  {seconds:7.1f} s", flush=True)
+            totals["course"] = run_course(pooled, names, args.workers)
+            print(f"  {'all':<12} course  {totals['course']:7.1f} s (one pool)", flush=True)
+            for name in names[half:]:
+                seconds = run_serial(serial, name)
+                totals["serial"] += seconds
+                print(f"  {name:<12} serial  {seconds:7.1f} s", flush=True)
         n = args.submissions
         print(f"nbgrader autograde (serial): {totals['serial']:7.1f} s  ({totals['serial'] / n:.2f} s/submission)")
         print(f"course autograde:            {totals['course']:7.1f} s  ({totals['course'] / n:.2f} s/submission)")

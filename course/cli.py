@@ -148,18 +148,27 @@ def feedback(assignment: str, student: str | None) -> None:
 
 
 @main.command()
-@click.argument("assignment")
+@click.argument("assignments", nargs=-1)
 @click.option("--student", "students", multiple=True, help="Only these students (default: all submitted).")
 @click.option("--force", is_flag=True, help="Regrade submissions already graded.")
 @click.option("--workers", type=int, default=None, help="Parallel graders (default: CPU count).")
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds per submission.")
-def autograde(assignment: str, students: tuple[str, ...], force: bool, workers: int | None,
+def autograde(assignments: tuple[str, ...], students: tuple[str, ...], force: bool, workers: int | None,
               timeout: float) -> None:
-    """Autograde the submissions of ASSIGNMENT into the gradebook, in parallel; resumable."""
+    """Autograde the submissions of ASSIGNMENTS (default: all) into the gradebook, in parallel; resumable.
+
+    Several assignments share one pool of workers, longest submissions first.
+    """
+    from course import material
     from course.grading import parallel, report
 
-    results = parallel.autograde_all(assignment, list(students) or None, force=force, workers=workers,
-                                     timeout=timeout)
+    known = [m.ASSIGNMENT for m in material.modules()]
+    unknown = [a for a in assignments if a not in known]
+    if unknown:
+        raise click.BadParameter(f"no assignment {', '.join(unknown)}; the course has {', '.join(known)}",
+                                 param_hint="ASSIGNMENTS")
+    results = parallel.autograde(list(assignments) or known, list(students) or None, force=force,
+                                 workers=workers, timeout=timeout)
     console.print(report.outcome_table(results))
     if any(not r.ok for r in results):
         sys.exit(1)

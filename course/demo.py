@@ -39,8 +39,8 @@ def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = ()) 
         console.print(f"released {module.ASSIGNMENT} -> release/{module.ASSIGNMENT}")
         for kind in students.STUDENTS:
             students.write_submission(kind, module, root)
-        results = parallel.autograde_all(module.ASSIGNMENT, list(students.STUDENTS), root, force=True)
-        failures += [r for r in results if not r.ok]
+    results = parallel.autograde([m.ASSIGNMENT for m in modules], list(students.STUDENTS), root, force=True)
+    failures += [r for r in results if not r.ok]
     if failures:
         console.print("[red]some submissions could not be graded:[/]\n" + report.outcome_table(failures))
     report.show(console, root)

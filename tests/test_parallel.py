@@ -149,3 +149,33 @@ def test_feedback_hides_hidden_tests(klass):
     html = (root / "feedback" / "partial" / ASSIGNMENT / f"{lesson.NOTEBOOK}.html").read_text()
     assert "BEGIN HIDDEN TESTS" not in html and "hidden-box-7" not in html
     assert "64 MiB is 67108864 bytes" in html  # the visible test's explanation is kept
+
+
+def test_schedule_puts_the_longest_expected_first(tmp_path):
+    from course.material import engine as short
+    from course.material import why_docker as long
+
+    jobs = [(short.ASSIGNMENT, "a"), (ASSIGNMENT, "b"), (long.ASSIGNMENT, "c"), (short.ASSIGNMENT, "d")]
+    assert [s for _, s in parallel.schedule(jobs, tmp_path)] == ["c", "b", "a", "d"]  # the lessons' estimates
+    # The course's own history wins over a lesson's estimate.
+    ledger.record([ledger.Graded("x", short.ASSIGNMENT, True, "", 99.0),
+                   ledger.Graded("y", long.ASSIGNMENT, False, "died", 500.0)], tmp_path)
+    assert parallel.expected_seconds(short.ASSIGNMENT, tmp_path) == 99.0
+    assert parallel.expected_seconds(long.ASSIGNMENT, tmp_path) == long.GRADING_SECONDS  # failures do not count
+    assert [s for _, s in parallel.schedule(jobs, tmp_path)] == ["a", "d", "c", "b"]
+
+
+def test_one_pool_grades_several_assignments(tmp_path_factory, engine):
+    from course.material import engine as other
+
+    root = make_course(tmp_path_factory.mktemp("two"), (ASSIGNMENT, other.ASSIGNMENT))
+    for module in (lesson, other):
+        for kind in ("solution", "untouched"):
+            students.write_submission(kind, module, root)
+    results = parallel.autograde([ASSIGNMENT, other.ASSIGNMENT], root=root, workers=2)
+    assert [(r.assignment, r.student, r.ok) for r in results] == [
+        (a, s, True) for a in sorted((ASSIGNMENT, other.ASSIGNMENT)) for s in ("solution", "untouched")]
+    totals = report.scores(root).groupby(["assignment", "student"])["score"].sum()
+    for module in (lesson, other):
+        assert totals[(module.ASSIGNMENT, "solution")] > 0 and totals[(module.ASSIGNMENT, "untouched")] == 0
+    assert not parallel.autograde([ASSIGNMENT, other.ASSIGNMENT], root=root, workers=2)  # resumed: nothing new

@@ -99,30 +99,59 @@ def to_grade(assignment: str, students: list[str], root: Path, force: bool) -> l
                     and (root / "autograded" / s / assignment).is_dir())]
 
 
+def expected_seconds(assignment: str, root: Path) -> float:
+    """How long grading one submission of ``assignment`` is expected to take (for scheduling only).
+
+    The median of this course's earlier gradings of it, else the lesson's own estimate.
+    """
+    past = sorted(g.seconds for (a, _), g in ledger.load(root).items() if a == assignment and g.ok and g.seconds)
+    if past:
+        return past[len(past) // 2]
+    lesson = next((m for m in material.modules() if m.ASSIGNMENT == assignment), None)
+    return float(getattr(lesson, "GRADING_SECONDS", 10))
+
+
+def schedule(jobs: list[tuple[str, str]], root: Path) -> list[tuple[str, str]]:
+    """Longest expected first, so that the pool does not end with one worker grading a long one alone."""
+    cost = {a: expected_seconds(a, root) for a in {a for a, _ in jobs}}
+    return sorted(jobs, key=lambda job: -cost[job[0]])  # stable: submission order within an assignment
+
+
 def autograde_all(assignment: str, students: list[str] | None = None, root: Path = config.ROOT,
                   force: bool = False, workers: int | None = None,
                   timeout: float = SUBMISSION_TIMEOUT, isolate: bool | None = None) -> list[Graded]:
-    """Autograde ``students``' submissions (default: all submitted) with ``workers`` processes.
+    """Autograde ``students``' submissions of one assignment (default: all submitted)."""
+    return autograde([assignment], students, root, force, workers, timeout, isolate)
 
+
+def autograde(assignments: list[str], students: list[str] | None = None, root: Path = config.ROOT,
+              force: bool = False, workers: int | None = None,
+              timeout: float = SUBMISSION_TIMEOUT, isolate: bool | None = None) -> list[Graded]:
+    """Autograde the submissions of several assignments with one pool of ``workers`` processes.
+
+    One pool for the whole class: workers start (and open their sandboxes) once, and
+    long submissions of one assignment overlap with short ones of another.
     ``isolate`` (default: wherever the course can, i.e. as root) runs each kernel in its
     slot's sandbox: an unprivileged user, the slot's guard, no access to course files.
     """
     isolate = sandbox.available() if isolate is None else isolate
-    pending = to_grade(assignment, students or submitted_students(assignment, root), root, force)
+    pending = [(a, s) for a in assignments
+               for s in to_grade(a, students or submitted_students(a, root), root, force)]
     if not pending:
         return []
-    jobs: queue.Queue[str] = queue.Queue()
-    for student in pending:
-        jobs.put(student)
+    jobs: queue.Queue[tuple[str, str]] = queue.Queue()
+    for job in schedule(pending, root):
+        jobs.put(job)
     results: list[Graded] = []
     lock = threading.Lock()
-    bar = tqdm(total=len(pending), desc=f"autograde {assignment}", unit="submission")
+    what = assignments[0] if len(assignments) == 1 else f"{len(assignments)} assignments"
+    bar = tqdm(total=len(pending), desc=f"autograde {what}", unit="submission")
     logs = root / "autograded" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
 
     course_tag = nbgrader_api.course_tag(root)
-    lesson = next((m for m in material.modules() if m.ASSIGNMENT == assignment), None)
-    needs_second = bool(getattr(lesson, "NEEDS_SECOND_ENGINE", False))
+    lessons = [m for m in material.modules() if m.ASSIGNMENT in {a for a, _ in pending}]
+    needs_second = any(getattr(m, "NEEDS_SECOND_ENGINE", False) for m in lessons)
     if isolate:
         sandbox.prepare(root)
 
@@ -132,7 +161,7 @@ def autograde_all(assignment: str, students: list[str] | None = None, root: Path
         try:
             while True:
                 try:
-                    student = jobs.get_nowait()
+                    assignment, student = jobs.get_nowait()
                 except queue.Empty:
                     return
                 start = time.monotonic()
@@ -165,4 +194,4 @@ def autograde_all(assignment: str, students: list[str] | None = None, root: Path
         t.join()
     bar.close()
     ledger.record(results, root)
-    return sorted(results, key=lambda r: r.student)
+    return sorted(results, key=lambda r: (r.assignment, r.student))

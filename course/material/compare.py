@@ -8,6 +8,8 @@ ASSIGNMENT = "compare"
 NOTEBOOK = "compare"
 SEED_POINTS = ("S4",)
 MINUTES = 35
+#: About how long grading one solution takes here, in seconds (a scheduling hint: longest first).
+GRADING_SECONDS = 15
 TESTS_COVER = {"ex1-tests": ("S4",), "ex2-tests": ("S4", "S5"), "ex3-tests": ("S4", "S5")}
 
 CELLS = [

@@ -8,6 +8,8 @@ ASSIGNMENT = "containers"
 NOTEBOOK = "containers"
 SEED_POINTS = ("S2", "S3")
 MINUTES = 35
+#: About how long grading one solution takes here, in seconds (a scheduling hint: longest first).
+GRADING_SECONDS = 7
 #: Which seed points each graded test cell checks (live cells say theirs in their grade_id: "s3-live-...").
 TESTS_COVER = {"ex1-tests": ("S2",), "ex2-tests": ("S3",), "ex3-tests": ("S3",), "ex4-tests": ("S3",)}
 

@@ -10,6 +10,8 @@ ASSIGNMENT = "engine"
 NOTEBOOK = "engine"
 SEED_POINTS = ("S8", "S2")
 MINUTES = 35
+#: About how long grading one solution takes here, in seconds (a scheduling hint: longest first).
+GRADING_SECONDS = 5
 #: Which seed points each graded test cell checks (live cells say theirs in their grade_id: "s8-live-...").
 TESTS_COVER = {"ex1-tests": ("S8",), "ex2-tests": ("S8", "S2"), "ex3-tests": ("S2",), "ex4-tests": ("S2",)}
 

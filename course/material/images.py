@@ -9,6 +9,8 @@ ASSIGNMENT = "images"
 NOTEBOOK = "images"
 SEED_POINTS = ("S6", "S7")
 MINUTES = 45
+#: About how long grading one solution takes here, in seconds (a scheduling hint: longest first).
+GRADING_SECONDS = 13
 #: Which seed points each graded test cell checks (live cells say theirs in their grade_id: "s6-live-...").
 TESTS_COVER = {"ex1-tests": ("S7",), "ex2-tests": ("S7", "S6"), "ex3-tests": ("S6",), "ex4-tests": ("S6",)}
 

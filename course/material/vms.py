@@ -8,6 +8,8 @@ ASSIGNMENT = "vms"
 NOTEBOOK = "vms"
 SEED_POINTS = ("S1",)
 MINUTES = 30
+#: About how long grading one solution takes here, in seconds (a scheduling hint: longest first).
+GRADING_SECONDS = 12
 TESTS_COVER = {"ex1-tests": ("S1",), "ex2-tests": ("S1",), "ex3-tests": ("S1",)}
 
 CELLS = [

@@ -10,6 +10,8 @@ NEEDS_SECOND_ENGINE = True
 NOTEBOOK = "why_docker"
 SEED_POINTS = ("S4", "S5")
 MINUTES = 45
+#: About how long grading one solution takes here, in seconds (a scheduling hint: longest first).
+GRADING_SECONDS = 30
 #: Which seed points each graded test cell checks (live cells say theirs in their grade_id: "s5-live-...").
 TESTS_COVER = {"ex1-tests": ("S5",), "ex2-tests": ("S5",), "ex3-tests": ("S5",), "ex4-tests": ("S5",),
                "ex5-tests": ("S4", "S5"), "ex6-tests": ("S4", "S5")}
