@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+#: Frames from here (the checks) or from installed libraries say nothing to a learner.
+_NOT_THE_LEARNERS = (str(Path(__file__).resolve().parent), sys.prefix, sys.base_prefix)
 
 
 class Feedback(AssertionError):
@@ -13,6 +19,22 @@ class Feedback(AssertionError):
         super().__init__(f"{problem}\n  What to try: {hint}")
         self.problem = problem
         self.hint = hint
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback through the checker's own frames.
+
+        The problem and what to try; if the learner's code raised, the lines of *their*
+        code it went through.
+        """
+        lines = []
+        cause = self.__cause__
+        if cause is not None and cause.__traceback__ is not None:
+            frames = [f for f in traceback.extract_tb(cause.__traceback__)
+                      if not str(Path(f.filename).resolve()).startswith(_NOT_THE_LEARNERS)]
+            if frames:
+                lines.append("Your code, where it failed:")
+                lines += [ln for chunk in traceback.format_list(frames) for ln in chunk.rstrip("\n").split("\n")]
+        return [*lines, f"{type(self).__name__}: {self.problem}", f"  What to try: {self.hint}"]
 
 
 def expect(condition: object, problem: str, hint: str) -> None:

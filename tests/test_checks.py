@@ -60,3 +60,22 @@ def test_not_implemented_says_what_to_do(session_api):
 
     with pytest.raises(Feedback, match="not written yet"):
         check.sandbox(start_sandbox, session_api, "x")
+
+
+def test_feedback_shows_the_learners_frames_not_the_checkers(tmp_path):
+    """IPython shows a Feedback as its message and the learner's own lines (what _render_traceback_ gives)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        result = shell.run_cell("from course.feedback import call\n"
+                                "def mine(x):\n    return 1 / x\n"
+                                "call(mine, 0)\n", silent=False)
+        err = result.error_in_exec
+        assert isinstance(err, Feedback)
+        shown = "\n".join(err._render_traceback_())
+        assert "return 1 / x" in shown and "ZeroDivisionError" in shown and "What to try:" in shown
+        assert "course/feedback.py" not in shown and "raise Feedback" not in shown
+        assert Feedback("p", "h")._render_traceback_() == ["Feedback: p", "  What to try: h"]
+    finally:
+        InteractiveShell.clear_instance()

@@ -98,6 +98,8 @@ print(output)
     md("""
 Its network is its own too. Attached to a network (here `network_mode="bridge"`, the
 engine's default one), it gets an `eth0` the engine made for it, and its own loopback.
+(Behind the course's guard, `bridge` is a network of your own with no way out of the
+machine, and a container that asks for no network gets none: only its loopback.)
 The notebook's host has other interfaces:
 """, "s3-network-text"),
     code("""
