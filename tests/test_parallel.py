@@ -179,3 +179,7 @@ def test_one_pool_grades_several_assignments(tmp_path_factory, engine):
     for module in (lesson, other):
         assert totals[(module.ASSIGNMENT, "solution")] > 0 and totals[(module.ASSIGNMENT, "untouched")] == 0
     assert not parallel.autograde([ASSIGNMENT, other.ASSIGNMENT], root=root, workers=2)  # resumed: nothing new
+    # Students asked for by name: over several assignments only where they submitted; for one, always
+    # (so that a missing submission is reported).
+    assert parallel._chosen(ASSIGNMENT, ["solution", "nobody"], root, several=True) == ["solution"]
+    assert parallel._chosen(ASSIGNMENT, ["nobody"], root, several=False) == ["nobody"]

@@ -117,6 +117,18 @@ def schedule(jobs: list[tuple[str, str]], root: Path) -> list[tuple[str, str]]:
     return sorted(jobs, key=lambda job: -cost[job[0]])  # stable: submission order within an assignment
 
 
+def _chosen(assignment: str, students: list[str] | None, root: Path, several: bool) -> list[str]:
+    """The students to grade for ``assignment``: all who submitted it, or those asked for.
+
+    Over several assignments, a student asked for is skipped where they submitted nothing;
+    for one assignment they are graded anyway, so that a missing submission is reported.
+    """
+    submitted = submitted_students(assignment, root)
+    if not students:
+        return submitted
+    return [s for s in students if s in submitted or not several]
+
+
 def autograde_all(assignment: str, students: list[str] | None = None, root: Path = config.ROOT,
                   force: bool = False, workers: int | None = None,
                   timeout: float = SUBMISSION_TIMEOUT, isolate: bool | None = None) -> list[Graded]:
@@ -135,8 +147,8 @@ def autograde(assignments: list[str], students: list[str] | None = None, root: P
     slot's sandbox: an unprivileged user, the slot's guard, no access to course files.
     """
     isolate = sandbox.available() if isolate is None else isolate
-    pending = [(a, s) for a in assignments
-               for s in to_grade(a, students or submitted_students(a, root), root, force)]
+    pending = [(a, s) for a in assignments for s in to_grade(a, _chosen(a, students, root, len(assignments) > 1),
+                                                              root, force)]
     if not pending:
         return []
     jobs: queue.Queue[tuple[str, str]] = queue.Queue()
