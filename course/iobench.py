@@ -63,6 +63,24 @@ def measure(run: Runner, path: str, mib: int, repeat: int = 3) -> dict[str, floa
     """
     script = timed(f"dd if=/dev/zero of={path} bs=1M count={mib} conv=fsync") + "\n" + \
         timed(f"dd if={path} of=/dev/null bs=1M") + f"\nrm -f {path}"
+    return _best(run, script, mib, repeat)
+
+
+def measure_device(run: Runner, device: str, mib: int, repeat: int = 3) -> dict[str, float]:
+    """Write ``mib`` MiB raw to the block device ``device``, read them back; best MiB/s of ``repeat``.
+
+    Both with O_DIRECT (``oflag=direct``, ``iflag=direct``; ``conv=fsync`` also flushes the
+    device's write cache): every byte crosses the device once, in 1 MiB requests, and
+    none is served from the guest's page cache, so what is timed is the device path
+    itself. Overwrites the device's first ``mib`` MiB; nothing is removed afterwards.
+    """
+    script = timed(f"dd if=/dev/zero of={device} bs=1M count={mib} oflag=direct conv=fsync") + "\n" + \
+        timed(f"dd if={device} of=/dev/null bs=1M count={mib} iflag=direct")
+    return _best(run, script, mib, repeat)
+
+
+def _best(run: Runner, script: str, mib: int, repeat: int) -> dict[str, float]:
+    """Run ``script`` (printing write then read microseconds) ``repeat`` times; the best MiB/s of each."""
     writes, reads = [], []
     for _ in range(max(1, repeat)):
         micros = [int(x) for x in run(script).split()]
@@ -91,12 +109,22 @@ def in_containers(api: docker.DockerClient, mib: int = 32, repeat: int = 3) -> l
 
 
 def in_vm(vm, mib: int = 32, repeat: int = 3) -> list[dict]:
-    """Measure the VM's only filesystem: its root, an initramfs held in the guest kernel's memory."""
-    return [{"place": "vm/ram", "kernel": f"guest (own, QEMU {vm.accel})",
+    """Measure the VM's root filesystem, an initramfs held in the guest kernel's memory, and,
+    if the VM was booted with a disk (``boot(disk_mib=...)``), its virtio-blk disk /dev/vda."""
+    kernel = f"guest (own, QEMU {vm.accel})"
+    rows = [{"place": "vm/ram", "kernel": kernel,
              "storage": "the guest's root filesystem: the guest kernel's memory",
              **measure(vm_runner(vm), "/tmp/io.bin", mib, repeat)}]
+    disk = getattr(vm, "disk", None)
+    if disk is not None:
+        rows.append({"place": "vm/virtio-disk", "kernel": kernel,
+                     "storage": f"/dev/vda, raw, O_DIRECT: an emulated virtio-blk device over "
+                                f"an image file on the host's disk (QEMU cache={disk.cache})",
+                     **measure_device(vm_runner(vm), "/dev/vda", min(mib, disk.mib), repeat)})
+    return rows
 
 
 def compare(api: docker.DockerClient, vm, mib: int = 32, repeat: int = 3) -> pd.DataFrame:
-    """One table: write and read MiB/s in a container's three places and in the VM, by place."""
+    """One table: write and read MiB/s in a container's three places and in the VM, by place
+    (plus "vm/virtio-disk" when the VM was booted with a disk)."""
     return pd.DataFrame(in_containers(api, mib, repeat) + in_vm(vm, mib, repeat)).set_index("place")

@@ -51,3 +51,20 @@ def test_check_explains_a_file_left_behind(session_api):
 def test_same_function_in_the_vm(session_api):
     """The hidden test: overlay2 in a container, then the VM's memory, with one function."""
     check.timed_write(reference, session_api, mib=8, vm=True)
+
+
+@pytest.mark.slow
+def test_vm_rows_add_the_virtio_disk_only_when_booted_with_one(session_api):
+    from course.vm import boot
+
+    with boot(boot_timeout=120) as vm:
+        assert [r["place"] for r in iobench.in_vm(vm, mib=8, repeat=1)] == ["vm/ram"]
+    with boot(disk_mib=16, boot_timeout=120) as vm:
+        table = iobench.compare(session_api, vm, mib=8, repeat=1)
+        assert vm.run("[ -b /dev/vda ]").exit_code == 0  # the device node is left in place
+    assert list(table.index) == ["container/overlay2", "container/volume", "container/tmpfs",
+                                 "vm/ram", "vm/virtio-disk"]
+    assert list(table.columns) == ["kernel", "storage", "write_mib_s", "read_mib_s"]
+    disk = table.loc["vm/virtio-disk"]
+    assert disk["write_mib_s"] > 0 and disk["read_mib_s"] > 0
+    assert "virtio-blk" in disk["storage"] and disk["kernel"] == table.loc["vm/ram", "kernel"]

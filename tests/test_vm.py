@@ -81,6 +81,39 @@ def test_vm_facts_for_the_comparison(vm):
     assert facts["disk_footprint_bytes"] > 1_000_000 and facts["host_rss_bytes"] > 0
 
 
+def test_default_boot_has_no_disk(vm):
+    assert vm.disk is None
+    assert vm.run("[ -e /dev/vda ]").exit_code == 1
+    assert vm.run("lsmod | grep -c virtio").output.strip() == "0"  # no modules loaded by default
+
+
+def test_vm_with_a_virtio_disk_round_trips():
+    with boot(disk_mib=16, boot_timeout=120) as machine:
+        image = machine.disk.path
+        assert image.parent == run_dir() and image.stat().st_size == 16 * 2**20
+        assert image.stat().st_blocks * 512 < 2**20  # sparse: nothing written yet
+        assert machine.disk.cache in ("none", "writeback")
+        assert machine.run("[ -b /dev/vda ] && cat /sys/block/vda/size", check=True).output.strip() == str(16 * 2048)
+        assert machine.run("blockdev --getsize64 /dev/vda", check=True).output.strip() == str(16 * 2**20)
+        machine.run("printf 'course-vm-disk\\n' | dd of=/dev/vda bs=512 seek=2048 conv=sync,fsync", check=True)
+        machine.run("echo 3 >/proc/sys/vm/drop_caches", check=True)
+        back = machine.run("dd if=/dev/vda bs=512 skip=2048 count=1 iflag=direct 2>/dev/null | head -n 1",
+                           check=True).output
+        assert back == "course-vm-disk\n"
+        with image.open("rb") as f:  # flushed by the guest: in the host's image file too
+            f.seek(2048 * 512)
+            assert f.read(15) == b"course-vm-disk\n"
+    assert not machine.alive
+    assert not image.exists()  # removed with the VM
+
+
+def test_disk_needs_the_fast_profile():
+    with pytest.raises(ValueError, match="disk_mib"):
+        boot(profile="naive", disk_mib=16)
+    with pytest.raises(ValueError, match="disk_mib"):
+        boot(disk_mib=0)
+
+
 def test_disk_footprint_positive():
     assert disk_footprint_bytes() > 1_000_000
     assert disk_footprint_bytes("naive") > 1_000_000

@@ -303,19 +303,22 @@ virtual disk, the guest driver hands each request to a device that QEMU (a proce
 host) emulates, and QEMU then asks the host kernel to do the real I/O: two kernels and an
 emulator on the way.
 
-The course's VM has no virtual disk: its only file system is its **initramfs, in the
-guest's memory**. So we compare like with like: memory against memory, a container's
-`tmpfs` (the host kernel's memory) against the VM's root file system (the guest kernel's
-memory). We also measure the two places a container writes to disk: its overlay2 layer and a
-volume. Each measurement writes 32 MiB with `dd ... conv=fsync` (the data must reach the file
-system before `dd` returns), then reads it back (from the page cache); the clock is read inside
-the container or the VM, so only the I/O is timed. Each is the best of three runs.
+We boot the course's VM with a small **virtual disk** (`boot(disk_mib=64)`): the guest sees
+`/dev/vda`, a virtio-blk device that QEMU emulates over an image file on the host's disk.
+Its root file system is its **initramfs, in the guest's memory**. So we can compare like
+with like: memory against memory, a container's `tmpfs` (the host kernel's memory) against
+the VM's root file system (`vm/ram`, the guest kernel's memory), and disk against disk, a
+container's overlay2 layer and volume (the host's file system) against the VM's disk
+(`vm/virtio-disk`). Each measurement writes 32 MiB with `dd ... conv=fsync` (the data must
+reach storage before `dd` returns), then reads it back; on `/dev/vda` both go straight to the
+device (`oflag=direct`, `iflag=direct`), so every byte crosses the emulated device. The clock
+is read inside the container or the VM, so only the I/O is timed. Each is the best of three runs.
 """, "s4-io-concept"),
     code("""
 from course import iobench
 from course.vm import boot
 
-with boot() as vm:                                  # a real QEMU VM with its own kernel
+with boot(disk_mib=64) as vm:                       # a real QEMU VM with its own kernel and a disk
     print(vm)
     print("accelerator:", vm.accel_reason)
     print("guest kernel:", vm.kernel_release(), "| host kernel:", lab.host_kernel())
@@ -330,15 +333,19 @@ axes[0][0].set(ylabel="")
 plt.show()
 """, "s4-live-io-plot"),
     md("""
-All reads come from memory (the page cache kept what was just written, or tmpfs itself), so
-the read column compares memory copies by the kernel, not disks.
+The containers' reads and `vm/ram`'s come from memory (the page cache kept what was just
+written, or tmpfs itself): they compare memory copies by a kernel. Only `vm/virtio-disk` reads
+from the (virtual) device.
 
 Now read the `accelerator` line above. With **tcg** (no usable KVM, as on many cloud
 machines), QEMU translates every guest instruction in software, so the VM's numbers mix the
-cost of emulating the CPU with the cost of its I/O path. With **kvm** the guest's memory
-copies run at nearly native speed, and the gap that remains is the one of the virtual device:
-each disk request leaves the guest, is handled by QEMU, and only then reaches the host
-kernel, a trip a container never makes. Either way, the container's I/O is the host's own I/O.
+cost of emulating the CPU with the cost of its I/O path. That is why, under tcg, the VM's disk
+may even beat its RAM: a copy in guest memory runs as emulated instructions, while a direct
+disk write hands QEMU a buffer that QEMU, running natively, passes to the host kernel. With
+**kvm** the guest's memory copies run at nearly native speed, and the gap that remains is the
+one of the virtual device: each disk request leaves the guest, is handled by QEMU, and only
+then reaches the host kernel, a trip a container never makes. Either way, the container's I/O
+is the host's own I/O.
 
 ### Exercise 5 (2 points): the same measurement, in a container and in the VM
 

@@ -6,6 +6,8 @@ One line each in a notebook::
     with boot(memory_mb=256) as vm:
         print(vm.accel, vm.boot_seconds, vm.kernel_release())
         print(vm.run("ps").output)
+    with boot(disk_mib=64) as vm:          # plus a virtio-blk disk, the guest's /dev/vda
+        print(vm.run("cat /sys/block/vda/size").output)
 
 ``ensure_assets()`` installs QEMU and busybox, fetches the kernel and builds the
 initramfs (idempotent; ``course setup`` calls it).
@@ -29,9 +31,9 @@ from course.vm.errors import (
     VMError,
     VMNotRunning,
 )
-from course.vm.initramfs import ensure_initramfs
-from course.vm.kernel import Kernel, ensure_kernel
-from course.vm.machine import VM, GuestProcess, reap_stale, start
+from course.vm.initramfs import ensure_disk_initramfs, ensure_initramfs
+from course.vm.kernel import Kernel, ensure_kernel, ensure_modules
+from course.vm.machine import VM, Disk, GuestProcess, create_disk, reap_stale, start
 
 #: Debian packages the VM runner needs (qemu installed without recommends).
 PACKAGES = ["qemu-system-x86", "busybox-static"]
@@ -54,7 +56,9 @@ def ensure_assets(install: bool = True) -> Assets:
     """Install the packages, fetch and unpack the kernel, build the initramfs. Idempotent."""
     if install:
         ensure_packages(PACKAGES)
-    return Assets(ensure_kernel(), ensure_initramfs())
+    kernel = ensure_kernel()
+    ensure_modules(kernel)  # a virtual disk's modules: unpacked with the kernel, fetched here for older caches
+    return Assets(kernel, ensure_initramfs())
 
 
 def disk_footprint_bytes(profile: str = "fast") -> int:
@@ -67,17 +71,24 @@ def disk_footprint_bytes(profile: str = "fast") -> int:
 def boot(memory_mb: int = DEFAULT_MEMORY_MB, cpus: int = 1, *, profile: str = "fast",
          accel: str | None = None, boot_timeout: float = DEFAULT_BOOT_TIMEOUT,
          command_timeout: float = DEFAULT_COMMAND_TIMEOUT, kvm_probe_timeout: float | None = None,
-         extra_cmdline: tuple[str, ...] = ()) -> VM:
+         extra_cmdline: tuple[str, ...] = (), disk_mib: int | None = None) -> VM:
     """Boot a VM and wait for its ready shell; usable as ``with boot() as vm:``.
 
     ``profile="fast"`` is the course's tuned boot (microvm, PVH vmlinux); ``"naive"`` the
     plain ``-M pc`` + SeaBIOS + vmlinuz boot it is compared with. ``accel`` forces
     "kvm" or "tcg"; by default KVM is used only if its probe passes (see ``vm.accel``).
+
+    ``disk_mib`` (fast profile only) attaches a sparse raw image of that size as a
+    virtio-blk disk, the guest's ``/dev/vda`` (``vm.disk``); it is deleted when the VM
+    stops. The guest then loads the virtio modules at boot (from an appended initramfs):
+    only disk boots pay for them.
     """
     if profile not in ("fast", "naive"):
         raise ValueError("profile must be 'fast' or 'naive'")
     if memory_mb < MIN_MEMORY_MB or cpus < 1:
         raise ValueError(f"need memory_mb >= {MIN_MEMORY_MB} (Debian's kernel alone takes ~50 MB) and cpus >= 1")
+    if disk_mib is not None and (profile != "fast" or disk_mib < 1):
+        raise ValueError("disk_mib needs profile='fast' (microvm's virtio-mmio) and at least 1 MiB")
     assets = ensure_assets(install=False)
     if accel is None:
         choice = choose_accel() if kvm_probe_timeout is None else choose_accel(kvm_probe_timeout)
@@ -85,8 +96,15 @@ def boot(memory_mb: int = DEFAULT_MEMORY_MB, cpus: int = 1, *, profile: str = "f
         choice = AccelChoice(accel, "chosen by the caller")
     build = tuning.fast_argv if profile == "fast" else tuning.naive_argv
     kernel = assets.kernel.vmlinux if profile == "fast" else assets.kernel.vmlinuz
-    argv = build(kernel, assets.initramfs, choice.name, memory_mb, cpus, extra_cmdline)
-    return start(argv, choice, profile, memory_mb, cpus, boot_timeout, command_timeout)
+    initrd = assets.initramfs
+    if disk_mib is not None:
+        initrd = ensure_disk_initramfs(ensure_modules(assets.kernel))
+    argv = build(kernel, initrd, choice.name, memory_mb, cpus, extra_cmdline)
+    disk = None
+    if disk_mib is not None:
+        disk = create_disk(disk_mib)
+        argv += tuning.disk_argv(disk.path, disk.cache)
+    return start(argv, choice, profile, memory_mb, cpus, boot_timeout, command_timeout, disk)
 
 
 __all__ = [
@@ -95,6 +113,7 @@ __all__ = [
     "AccelChoice",
     "Assets",
     "CommandResult",
+    "Disk",
     "GuestProcess",
     "Kernel",
     "VMAssetsError",

@@ -2,7 +2,7 @@
 
 Never installed into /boot: ``apt-get download`` the real ``linux-image-<ver>-amd64``
 behind the ``linux-image-amd64`` metapackage and unpack only its ``/boot`` with
-``dpkg-deb``. The compressed ``vmlinuz`` (a bzImage) is what a classic boot uses; the
+``dpkg-deb``, with the few modules a virtual disk needs (``ensure_modules``). The compressed ``vmlinuz`` (a bzImage) is what a classic boot uses; the
 fast boot wants the uncompressed ELF ``vmlinux`` inside it, so QEMU can jump to its
 PVH entry point and skip both firmware and in-guest decompression.
 """
@@ -24,6 +24,14 @@ from course import config
 from course.vm.errors import VMAssetsError
 
 METAPACKAGE = "linux-image-amd64"
+#: What a virtio-blk disk on ``-M microvm`` needs that Debian builds as modules: the
+#: virtio core, its ring, the virtio-mmio transport (microvm's devices, listed to the
+#: guest in ACPI) and the block driver. Their dependencies are added from each module's
+#: own ``depends=`` (what ``modinfo -F depends`` prints).
+DISK_MODULES = ("virtio_blk", "virtio_mmio")
+#: Where those live in the package (one extraction pass; a dependency elsewhere fails loudly).
+DISK_MODULE_GLOBS = ("./lib/modules/*/kernel/drivers/virtio/*.ko",
+                     "./lib/modules/*/kernel/drivers/block/virtio_blk.ko")
 #: Bumped when the way vmlinux is derived from vmlinuz changes (the cache then re-derives it).
 VMLINUX_FORMAT = 2
 
@@ -181,6 +189,115 @@ def _derive_vmlinux(vmlinuz: Path, vmlinux: Path) -> None:
     tmp.replace(vmlinux)
 
 
+def _download(package: str, work: Path, version: str | None = None) -> Path:
+    """``apt-get download`` the package (that exact version if given) into ``work``; the .deb."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    os.chmod(work, 0o777)  # lets apt's sandbox user write there (avoids its warning)
+    _run(["apt-get", "download", "-q", f"{package}={version}" if version else package], cwd=work)
+    debs = sorted(work.glob(f"{package}_*.deb"))
+    if not debs:
+        raise VMAssetsError(f"apt-get download {package} produced no .deb in {work}")
+    return debs[-1]
+
+
+def _unpack(deb: Path, dest: Path, patterns: tuple[str, ...]) -> None:
+    """Extract the members matching ``patterns`` (tar wildcards) of the package's data into ``dest``."""
+    tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
+    res = subprocess.run(["tar", "-x", "-C", str(dest), "--wildcards", *patterns],
+                         stdin=tar.stdout, check=False, capture_output=True, text=True)
+    tar.stdout.close()  # type: ignore[union-attr]
+    if tar.wait() != 0 or res.returncode != 0:
+        raise VMAssetsError(f"unpacking {deb.name} failed:\n{res.stderr[-1500:]}")
+
+
+def module_name(ko: Path) -> str:
+    """The kernel's name for a module file (``virtio_blk.ko`` -> ``virtio_blk``)."""
+    return ko.name.removesuffix(".ko").replace("-", "_")
+
+
+def module_depends(ko: Path) -> list[str]:
+    """The modules ``ko`` needs loaded first: its ``.modinfo`` ``depends=`` (as ``modinfo -F depends``)."""
+    data = ko.read_bytes()
+    for field in data.split(b"\0"):
+        if field.startswith(b"depends="):
+            return [d for d in field[len(b"depends="):].decode().split(",") if d]
+    raise VMAssetsError(f"{ko} has no depends= in its .modinfo: not a kernel module?")
+
+
+def load_order(available: dict[str, Path], wanted: tuple[str, ...]) -> list[Path]:
+    """``wanted`` and their dependencies, each after what it depends on."""
+    order: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in order:
+            return
+        if name in path:
+            raise VMAssetsError(f"module dependency cycle: {' -> '.join((*path, name))}")
+        if name not in available:
+            raise VMAssetsError(f"module {name} (needed by {' -> '.join(path) or 'the disk'}) "
+                                "was not unpacked; extend kernel.DISK_MODULE_GLOBS")
+        for dep in module_depends(available[name]):
+            visit(dep, (*path, name))
+        order.append(name)
+
+    for name in wanted:
+        visit(name, ())
+    return [available[n] for n in order]
+
+
+def modules_dir(kern: Kernel) -> Path:
+    """Where the disk's modules of this kernel are unpacked."""
+    return kernel_dir() / f"modules-{kern.release}"
+
+
+def _store_modules(unpacked: Path, kern_release: str, version: str,
+                   wanted: tuple[str, ...] = DISK_MODULES) -> list[Path]:
+    """Keep ``wanted`` and their dependencies from an unpacked package tree; stamp their load order."""
+    found = {module_name(ko): ko for ko in (unpacked / "lib" / "modules").glob(f"{kern_release}/kernel/**/*.ko")}
+    order = load_order(found, wanted)
+    mdir = kernel_dir() / f"modules-{kern_release}"
+    shutil.rmtree(mdir, ignore_errors=True)
+    mdir.mkdir(parents=True)
+    for ko in order:
+        shutil.copy2(ko, mdir / ko.name)
+    (mdir / "modules.json").write_text(json.dumps({"version": version, "wanted": list(wanted),
+                                                   "order": [ko.name for ko in order]}, indent=1) + "\n")
+    return [mdir / ko.name for ko in order]
+
+
+def installed_modules(kern: Kernel, wanted: tuple[str, ...] = DISK_MODULES) -> list[Path] | None:
+    """The disk's modules of ``kern`` already in the cache, in load order, if complete."""
+    mdir = modules_dir(kern)
+    try:
+        meta = json.loads((mdir / "modules.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if meta.get("version") != kern.version or meta.get("wanted") != list(wanted):
+        return None
+    paths = [mdir / n for n in meta.get("order", [])]
+    return paths if paths and all(p.is_file() for p in paths) else None
+
+
+def ensure_modules(kern: Kernel, wanted: tuple[str, ...] = DISK_MODULES) -> list[Path]:
+    """The ``.ko`` files of ``wanted`` and their dependencies, in load order.
+
+    ``ensure_kernel`` unpacks them with the kernel (one download). A cache made before
+    that fetches them again from the kernel's own package at its version (~70 MB, of
+    which ~200 kB are kept). Debian 6.1 ships them uncompressed.
+    """
+    paths = installed_modules(kern, wanted)
+    if paths is not None:
+        return paths
+    work = kernel_dir() / "download-modules"
+    deb = _download(kern.package, work, kern.version)
+    _unpack(deb, work, DISK_MODULE_GLOBS)
+    try:
+        return _store_modules(work, kern.release, kern.version, wanted)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def ensure_kernel() -> Kernel:
     """Fetch and unpack Debian's kernel once; later calls reuse the cached files."""
     kern = installed_kernel()
@@ -189,22 +306,10 @@ def ensure_kernel() -> Kernel:
     package = resolve_package()
     kdir = kernel_dir()
     work = kdir / "download"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    os.chmod(work, 0o777)  # lets apt's sandbox user write there (avoids its warning)
-    _run(["apt-get", "download", "-q", package], cwd=work)
-    debs = sorted(work.glob(f"{package}_*.deb"))
-    if not debs:
-        raise VMAssetsError(f"apt-get download {package} produced no .deb in {work}")
-    deb = debs[-1]
+    deb = _download(package, work)
     version = _run(["dpkg-deb", "-f", str(deb), "Version"]).strip()
-    # Only ./boot is needed: the modules would add ~400 MB the course never loads.
-    tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
-    res = subprocess.run(["tar", "-x", "-C", str(work), "--wildcards", "./boot/*"],
-                         stdin=tar.stdout, check=False, capture_output=True, text=True)
-    tar.stdout.close()  # type: ignore[union-attr]
-    if tar.wait() != 0 or res.returncode != 0:
-        raise VMAssetsError(f"unpacking {deb.name} failed:\n{res.stderr[-1500:]}")
+    # Only ./boot and the few modules a virtual disk needs: all the modules would add ~400 MB.
+    _unpack(deb, work, ("./boot/*", *DISK_MODULE_GLOBS))
     vmlinuz_src = next((work / "boot").glob("vmlinuz-*"), None)
     if vmlinuz_src is None:
         raise VMAssetsError(f"{deb.name} holds no /boot/vmlinuz-*")
@@ -213,6 +318,7 @@ def ensure_kernel() -> Kernel:
     shutil.move(vmlinuz_src, vmlinuz)
     shutil.move(work / "boot" / f"config-{release}", cfg)
     _derive_vmlinux(vmlinuz, vmlinux)
+    _store_modules(work, release, version)
     shutil.rmtree(work, ignore_errors=True)
     meta = {"package": package, "version": version, "release": release,
             "vmlinuz": str(vmlinuz), "vmlinux": str(vmlinux), "config": str(cfg),

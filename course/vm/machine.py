@@ -7,6 +7,10 @@ manager, when the object is garbage-collected, at interpreter exit (atexit), and
 when booted from the main thread, by the kernel itself if Python dies
 (``setpriv --pdeathsig KILL``). Pid files left by a dead Python are reaped on the
 next boot.
+
+A VM booted with a disk (``boot(disk_mib=...)``) owns a sparse raw image in the same
+run directory, ``disk-<python pid>-<token>.img``; it is removed with the VM (same
+paths as the kill), or by ``reap_stale`` if its Python died.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import atexit
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -61,8 +66,45 @@ class GuestProcess:
     args: str
 
 
-def _kill(proc: subprocess.Popen[bytes], pidfile: Path) -> None:
-    """SIGKILL our QEMU by its pid (we own the Popen, so the pid cannot be reused), reap it."""
+@dataclass(frozen=True)
+class Disk:
+    """The raw disk image a VM boots with, as the guest's /dev/vda.
+
+    ``cache`` is QEMU's cache mode: ``none`` (O_DIRECT on the host file) whenever the
+    host filesystem allows it, so the host's page cache neither hides the emulated
+    device's cost nor holds a second copy of what the guest already caches, and a
+    guest flush (``conv=fsync``) still becomes a host ``fdatasync``. ``writeback``
+    (flushes honoured too, host page cache used) only where O_DIRECT is refused, e.g. tmpfs.
+    """
+
+    path: Path
+    mib: int
+    cache: str
+
+    @property
+    def size_bytes(self) -> int:
+        return self.mib * 2**20
+
+
+def create_disk(mib: int) -> Disk:
+    """A sparse raw image of ``mib`` MiB in the run directory (no blocks used until written)."""
+    if mib < 1:
+        raise ValueError("disk_mib must be >= 1")
+    run_dir().mkdir(parents=True, exist_ok=True)
+    path = run_dir() / f"disk-{os.getpid()}-{secrets.token_hex(4)}.img"
+    with open(path, "xb") as f:
+        f.truncate(mib * 2**20)
+    try:
+        os.close(os.open(path, os.O_RDWR | getattr(os, "O_DIRECT", 0)))
+        cache = "none"
+    except OSError:
+        cache = "writeback"
+    return Disk(path, mib, cache)
+
+
+def _kill(proc: subprocess.Popen[bytes], pidfile: Path, disk: Path | None = None) -> None:
+    """SIGKILL our QEMU by its pid (we own the Popen, so the pid cannot be reused), reap it;
+    then remove its disk image, if any (QEMU no longer has it open)."""
     if proc.poll() is None:
         try:
             os.kill(proc.pid, signal.SIGKILL)
@@ -73,6 +115,8 @@ def _kill(proc: subprocess.Popen[bytes], pidfile: Path) -> None:
         except subprocess.TimeoutExpired:
             pass
     pidfile.unlink(missing_ok=True)
+    if disk is not None and proc.poll() is not None:
+        disk.unlink(missing_ok=True)
     try:  # the reader threads see EOF and close stdout/stderr themselves
         if proc.stdin:
             proc.stdin.close()
@@ -93,6 +137,13 @@ def reap_stale() -> list[int]:
         pid = process.recorded_pid(pidfile)
         if process.stop_recorded(pidfile, timeout=3) and pid:
             stopped.append(pid)
+    for image in run_dir().glob("disk-*-*.img"):  # disks of a Python that died with its VMs
+        try:
+            owner = int(image.name.split("-")[1])
+        except (ValueError, IndexError):
+            continue
+        if owner != os.getpid() and not _alive(owner):
+            image.unlink(missing_ok=True)
     return stopped
 
 
@@ -114,8 +165,10 @@ class VM:
     """
 
     def __init__(self, argv: list[str], accel: AccelChoice, profile: str, memory_mb: int, cpus: int,
-                 boot_timeout: float, command_timeout: float):
+                 boot_timeout: float, command_timeout: float, disk: Disk | None = None):
         self.argv = argv
+        #: the guest's /dev/vda (None: booted without a disk, the default)
+        self.disk = disk
         self.accel: str = accel.name
         self.accel_reason: str = accel.reason
         self.profile = profile
@@ -146,7 +199,8 @@ class VM:
         self.pid: int = self._proc.pid
         self.pidfile = run_dir() / f"qemu-{self.pid}.pid"
         self.pidfile.write_text(f"{self.pid}\n{shutil.which(self.argv[0]) or self.argv[0]}\n{os.getpid()}\n")
-        self._finalizer = weakref.finalize(self, _kill, self._proc, self.pidfile)
+        self._finalizer = weakref.finalize(self, _kill, self._proc, self.pidfile,
+                                           self.disk.path if self.disk else None)
         _live.add(self)
         threading.Thread(target=self._pump_stderr, name="vm-stderr", daemon=True).start()
         self.console = SerialConsole(self._proc.stdout, self._proc.stdin)  # type: ignore[arg-type]
@@ -211,8 +265,9 @@ class VM:
 
     def __repr__(self) -> str:
         state = "running" if self.alive else "stopped"
+        disk = f" disk={self.disk.mib}M" if self.disk else ""
         return (f"<VM {self.profile} accel={self.accel} pid={self.pid} {state} "
-                f"mem={self.memory_mb}M cpus={self.requested_cpus} boot={self.boot_seconds:.2f}s>")
+                f"mem={self.memory_mb}M cpus={self.requested_cpus}{disk} boot={self.boot_seconds:.2f}s>")
 
     # -- commands ---------------------------------------------------------------------
     def run(self, command: str, timeout: float | None = None, check: bool = False) -> CommandResult:
@@ -304,7 +359,15 @@ atexit.register(_kill_all)
 
 
 def start(argv: list[str], accel: AccelChoice, profile: str, memory_mb: int, cpus: int,
-          boot_timeout: float, command_timeout: float) -> VM:
-    """Reap stale QEMUs, then boot ``argv`` and wait for the ready shell."""
+          boot_timeout: float, command_timeout: float, disk: Disk | None = None) -> VM:
+    """Reap stale QEMUs, then boot ``argv`` and wait for the ready shell.
+
+    ``disk`` (already in ``argv``) is removed with the VM, or here if QEMU never started.
+    """
     reap_stale()
-    return VM(argv, accel, profile, memory_mb, cpus, boot_timeout, command_timeout)
+    try:
+        return VM(argv, accel, profile, memory_mb, cpus, boot_timeout, command_timeout, disk)
+    except BaseException:
+        if disk is not None and not any(vm.disk == disk and vm.alive for vm in list(_live)):
+            disk.path.unlink(missing_ok=True)
+        raise

@@ -101,6 +101,17 @@ def fast_argv(vmlinux: Path, initrd: Path, accel: str, memory_mb: int, cpus: int
     ]
 
 
+def disk_argv(image: Path, cache: str, drive_id: str = "vda") -> list[str]:
+    """QEMU's arguments for a raw image as a virtio-blk disk on microvm's virtio-mmio bus.
+
+    The guest needs the virtio, virtio_ring, virtio_mmio and virtio_blk modules (Debian
+    builds them as modules; see initramfs.ensure_disk_initramfs) and ACPI, which
+    microvm uses to list its virtio-mmio transports (the fast cmdline keeps ACPI on).
+    """
+    return ["-drive", f"file={image},if=none,format=raw,cache={cache},id={drive_id}",
+            "-device", f"virtio-blk-device,drive={drive_id}"]
+
+
 def naive_argv(vmlinuz: Path, initrd: Path, accel: str, memory_mb: int, cpus: int,
                extra_cmdline: tuple[str, ...] = ()) -> list[str]:
     """QEMU's argv for the naive boot: ``-M pc``, SeaBIOS, compressed kernel, no tuning.
