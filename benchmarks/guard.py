@@ -142,7 +142,7 @@ def main() -> None:
         print(f"guard_overhead: {api_overhead(args.rounds or 20, args.network):.2f}")
         return
     # The proxy alone (same network on both sides), then the lesson as learners run it.
-    print(f"proxy_overhead (api workload, same network both sides): {api_overhead(10, 'none'):.2f}")
+    print(f"proxy_overhead (api workload, same network both sides): {api_overhead(20, 'none'):.2f}")
     notebook_main(args.rounds or 5)
 
 

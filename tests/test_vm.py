@@ -93,6 +93,7 @@ def test_vm_with_a_virtio_disk_round_trips():
         assert image.parent == run_dir() and image.stat().st_size == 16 * 2**20
         assert image.stat().st_blocks * 512 < 2**20  # sparse: nothing written yet
         assert machine.disk.cache in ("none", "writeback")
+        assert str(ensure_assets(install=False).disk_initramfs) in machine.argv
         assert machine.run("[ -b /dev/vda ] && cat /sys/block/vda/size", check=True).output.strip() == str(16 * 2048)
         assert machine.run("blockdev --getsize64 /dev/vda", check=True).output.strip() == str(16 * 2**20)
         machine.run("printf 'course-vm-disk\\n' | dd of=/dev/vda bs=512 seek=2048 conv=sync,fsync", check=True)
@@ -105,6 +106,13 @@ def test_vm_with_a_virtio_disk_round_trips():
             assert f.read(15) == b"course-vm-disk\n"
     assert not machine.alive
     assert not image.exists()  # removed with the VM
+
+
+def test_assets_are_built_by_setup_and_readable_by_grader_users():
+    """A graded kernel runs as a grader user that may read the VM cache but not write it."""
+    assets = ensure_assets(install=False)
+    for path in (assets.kernel.vmlinux, assets.initramfs, assets.disk_initramfs):
+        assert path.is_file() and path.stat().st_mode & 0o004, path
 
 
 def test_disk_needs_the_fast_profile():
