@@ -115,7 +115,7 @@ def in_vm(vm, mib: int = 32, repeat: int = 3) -> list[dict]:
     rows = [{"place": "vm/ram", "kernel": kernel,
              "storage": "the guest's root filesystem: the guest kernel's memory",
              **measure(vm_runner(vm), "/tmp/io.bin", mib, repeat)}]
-    disk = getattr(vm, "disk", None)
+    disk = vm.disk
     if disk is not None:
         rows.append({"place": "vm/virtio-disk", "kernel": kernel,
                      "storage": f"/dev/vda, raw, O_DIRECT: an emulated virtio-blk device over "

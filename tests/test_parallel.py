@@ -160,8 +160,9 @@ def test_schedule_puts_the_longest_expected_first(tmp_path):
     # The course's own history wins over a lesson's estimate.
     ledger.record([ledger.Graded("x", short.ASSIGNMENT, True, "", 99.0),
                    ledger.Graded("y", long.ASSIGNMENT, False, "died", 500.0)], tmp_path)
-    assert parallel.expected_seconds(short.ASSIGNMENT, tmp_path) == 99.0
-    assert parallel.expected_seconds(long.ASSIGNMENT, tmp_path) == long.GRADING_SECONDS  # failures do not count
+    expected = parallel.expected_seconds({short.ASSIGNMENT, long.ASSIGNMENT}, tmp_path)
+    assert expected[short.ASSIGNMENT] == 99.0
+    assert expected[long.ASSIGNMENT] == long.GRADING_SECONDS  # failures do not count
     assert [s for _, s in parallel.schedule(jobs, tmp_path)] == ["a", "d", "c", "b"]
 
 

@@ -99,21 +99,27 @@ def to_grade(assignment: str, students: list[str], root: Path, force: bool) -> l
                     and (root / "autograded" / s / assignment).is_dir())]
 
 
-def expected_seconds(assignment: str, root: Path) -> float:
-    """How long grading one submission of ``assignment`` is expected to take (for scheduling only).
+def expected_seconds(assignments: set[str], root: Path) -> dict[str, float]:
+    """How long grading one submission of each assignment is expected to take (for scheduling only).
 
-    The median of this course's earlier gradings of it, else the lesson's own estimate.
+    The median of this course's earlier successful gradings of it, else the lesson's own estimate.
     """
-    past = sorted(g.seconds for (a, _), g in ledger.load(root).items() if a == assignment and g.ok and g.seconds)
-    if past:
-        return past[len(past) // 2]
-    lesson = next((m for m in material.modules() if m.ASSIGNMENT == assignment), None)
-    return float(getattr(lesson, "GRADING_SECONDS", 10))
+    past: dict[str, list[float]] = {}
+    for (assignment, _), graded in ledger.load(root).items():
+        if graded.ok and graded.seconds:
+            past.setdefault(assignment, []).append(graded.seconds)
+    lessons = {m.ASSIGNMENT: m for m in material.modules()}
+    expected = {}
+    for assignment in assignments:
+        times = sorted(past.get(assignment, []))
+        expected[assignment] = (times[len(times) // 2] if times
+                                else float(getattr(lessons.get(assignment), "GRADING_SECONDS", 10)))
+    return expected
 
 
 def schedule(jobs: list[tuple[str, str]], root: Path) -> list[tuple[str, str]]:
     """Longest expected first, so that the pool does not end with one worker grading a long one alone."""
-    cost = {a: expected_seconds(a, root) for a in {a for a, _ in jobs}}
+    cost = expected_seconds({a for a, _ in jobs}, root)
     return sorted(jobs, key=lambda job: -cost[job[0]])  # stable: submission order within an assignment
 
 
@@ -162,8 +168,8 @@ def autograde(assignments: list[str], students: list[str] | None = None, root: P
     logs.mkdir(parents=True, exist_ok=True)
 
     course_tag = nbgrader_api.course_tag(root)
-    lessons = [m for m in material.modules() if m.ASSIGNMENT in {a for a, _ in pending}]
-    needs_second = any(getattr(m, "NEEDS_SECOND_ENGINE", False) for m in lessons)
+    graded = {a for a, _ in pending}
+    needs_second = any(getattr(m, "NEEDS_SECOND_ENGINE", False) for m in material.modules() if m.ASSIGNMENT in graded)
     if isolate:
         sandbox.prepare(root)
 

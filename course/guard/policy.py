@@ -235,7 +235,7 @@ def _network_mode(hc: dict, s: Settings, needs: Needs, wants_network: bool) -> s
 
     A container that asks for nothing network-related (the engine's ``default``) gets
     ``none``, only its own loopback, as build steps do: no endpoint, no embedded DNS to set
-    up, so it starts as fast as on the default bridge. Asking for the default bridge
+    up, so it starts faster than on the default bridge. Asking for the default bridge
     (``bridge``), publishing a port, having a name, or naming endpoints puts it on the
     owner's internal network instead.
     """

@@ -246,9 +246,9 @@ def load_order(available: dict[str, Path], wanted: tuple[str, ...]) -> list[Path
     return [available[n] for n in order]
 
 
-def modules_dir(kern: Kernel) -> Path:
+def modules_dir(release: str) -> Path:
     """Where the disk's modules of this kernel are unpacked."""
-    return kernel_dir() / f"modules-{kern.release}"
+    return kernel_dir() / f"modules-{release}"
 
 
 def _store_modules(unpacked: Path, kern_release: str, version: str,
@@ -256,7 +256,7 @@ def _store_modules(unpacked: Path, kern_release: str, version: str,
     """Keep ``wanted`` and their dependencies from an unpacked package tree; stamp their load order."""
     found = {module_name(ko): ko for ko in (unpacked / "lib" / "modules").glob(f"{kern_release}/kernel/**/*.ko")}
     order = load_order(found, wanted)
-    mdir = kernel_dir() / f"modules-{kern_release}"
+    mdir = modules_dir(kern_release)
     shutil.rmtree(mdir, ignore_errors=True)
     mdir.mkdir(parents=True)
     for ko in order:
@@ -268,7 +268,7 @@ def _store_modules(unpacked: Path, kern_release: str, version: str,
 
 def installed_modules(kern: Kernel, wanted: tuple[str, ...] = DISK_MODULES) -> list[Path] | None:
     """The disk's modules of ``kern`` already in the cache, in load order, if complete."""
-    mdir = modules_dir(kern)
+    mdir = modules_dir(kern.release)
     try:
         meta = json.loads((mdir / "modules.json").read_text())
     except (OSError, ValueError):
