@@ -63,3 +63,21 @@ def course_root(tmp_path_factory) -> Path:
     from course.grading.scratch import make_course
 
     return make_course(tmp_path_factory.mktemp("course"))
+
+
+@pytest.fixture(scope="module")
+def module_guards(module_engine, request, tmp_path_factory):
+    """One real guard process per owner in the module's ``OWNERS`` (with its ``SESSION`` and
+    ``LIMITS``), sockets in a temporary directory; all stopped at the end, also if one fails to start."""
+    from course.guard import start_guard
+
+    module = request.module
+    base = tmp_path_factory.mktemp("guards")
+    started = {}
+    try:
+        for owner in module.OWNERS:
+            started[owner] = start_guard(owner, base / f"{owner}.sock", session=module.SESSION, limits=module.LIMITS)
+        yield started
+    finally:
+        for guard in started.values():
+            guard.stop()

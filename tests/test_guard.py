@@ -22,7 +22,7 @@ import pytest
 
 from course import config
 from course.engine import ping
-from course.guard import GuardThread, Limits, Settings, jsonbody, schema, start_guard
+from course.guard import GuardThread, Limits, Settings, jsonbody, schema
 from course.guard import dockerfile as dockerfile_mod
 from course.guard.errors import Refused
 from course.guard.images import check_build_query
@@ -32,6 +32,7 @@ SESSION = f"test-guard-{os.getpid()}"
 BASE = "vmdocker/base:latest"
 LIMITS = Limits(memory=64 * 1024 * 1024, pids=64, nano_cpus=500_000_000)
 SETTINGS = Settings(owner="alice", session=SESSION, limits=LIMITS)
+OWNERS = ("alice", "bob")  # one real guard each (conftest.module_guards)
 
 
 # -- pure: what dockerd would decode, and what the policy makes of it ------------------------
@@ -152,13 +153,8 @@ def engine(module_engine):
 
 
 @pytest.fixture(scope="module")
-def guards(engine, tmp_path_factory):
-    base = tmp_path_factory.mktemp("guard")
-    started = {owner: start_guard(owner, base / f"{owner}.sock", session=SESSION, limits=LIMITS)
-               for owner in ("alice", "bob")}
-    yield started
-    for guard in started.values():
-        guard.stop()
+def guards(module_guards):
+    return module_guards
 
 
 @pytest.fixture(scope="module")

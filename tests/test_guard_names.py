@@ -19,7 +19,7 @@ import docker.errors
 import pytest
 
 from course.engine.cleanup import leftovers
-from course.guard import Limits, start_guard
+from course.guard import Limits
 from course.guard.errors import Refused
 from course.guard.names import JsonLines, Names, renamed_aliases, with_alias
 from course.guard.regexp import matching
@@ -101,16 +101,8 @@ def engine(module_engine):
 
 
 @pytest.fixture(scope="module")
-def guards(engine, tmp_path_factory):
-    base = tmp_path_factory.mktemp("guard-names")
-    started = {}
-    try:
-        for owner in OWNERS:
-            started[owner] = start_guard(owner, base / f"{owner}.sock", session=SESSION, limits=LIMITS)
-        yield started
-    finally:
-        for guard in started.values():
-            guard.stop()
+def guards(module_guards):
+    return module_guards
 
 
 @pytest.fixture(scope="module")
