@@ -358,7 +358,9 @@ def test_memory_cap_kills_a_memory_hog(alice):
 
 def test_fork_bomb_is_held_by_the_pids_limit(alice, guards):
     # Every shell forks a pipeline of two more and stays alive: without a limit, this grows without end.
-    bomb = run(alice, ["sh", "-c", "b(){ b | b & sleep 30; }; b"], detach=True)
+    # PID 1 forks the bomb once, then execs (no fork): a shell that fails to fork exits, and were it
+    # PID 1 the container would stop (1 run in 30 did) before its pids could be read.
+    bomb = run(alice, ["sh", "-c", "b(){ b | b & sleep 30; }; b & exec sleep 60"], detach=True)
     try:
         peak, deadline = 0, time.monotonic() + 4
         while time.monotonic() < deadline and peak < LIMITS.pids:
