@@ -5,15 +5,21 @@ PY := $(VENV)/bin/python
 COURSE := $(VENV)/bin/course
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lab lab-instructor venv engine images doctor lint clean-engine stop-engine release bench
+.PHONY: demo test test-unit test-engine lab lab-instructor venv engine images doctor lint clean-engine stop-engine release bench
 
 demo: venv
 	$(COURSE) demo
 
-test: venv
+# Two tiers: the unit tier (no engine, no VM, no network; seconds) first, then the engine tier.
+test: test-unit test-engine
+
+test-unit: venv
 	$(VENV)/bin/ruff check course tests benchmarks
+	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
+
+test-engine: venv
 	$(COURSE) setup
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q tests/engine $(PYTEST_ARGS)
 
 lab: venv
 	$(COURSE) lab $(LAB_ARGS)

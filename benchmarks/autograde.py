@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from course import material
 from course.grading import parallel, report, students
 from course.grading.scratch import make_course
+from course.material import lessons
 
 BIN = Path(sys.executable).parent
 
@@ -33,7 +33,7 @@ BIN = Path(sys.executable).parent
 def build_class(root: Path, modules: list, count: int) -> None:
     """``count`` submissions spread over ``modules``: the three kinds first, then a mix."""
     rng = random.Random(7)
-    make_course(root, tuple(m.ASSIGNMENT for m in modules))
+    make_course(root, tuple(m.assignment for m in modules))
     for i in range(count):
         module = modules[i % len(modules)]
         nth = i // len(modules)
@@ -65,7 +65,7 @@ def main() -> None:
                         help="grade assignment by assignment (one pool each) instead of the class at once")
     args = parser.parse_args()
     wanted = [a for a in args.assignments.split(",") if a]
-    modules = [m for m in material.modules() if not wanted or m.ASSIGNMENT in wanted]
+    modules = [m for m in lessons.ordered() if not wanted or m.assignment in wanted]
     with tempfile.TemporaryDirectory() as tmp:
         serial, pooled = Path(tmp, "serial"), Path(tmp, "course")
         build_class(serial, modules, args.submissions)
@@ -73,7 +73,7 @@ def main() -> None:
         print(f"{args.submissions} submissions over {len(modules)} assignment(s), {os.cpu_count()} CPUs, "
               f"course workers: {args.workers or os.cpu_count()}", flush=True)
         totals = {"serial": 0.0, "course": 0.0}
-        names = [m.ASSIGNMENT for m in modules]
+        names = [m.assignment for m in modules]
         if args.per_assignment:
             for i, name in enumerate(names):
                 runs = [("serial", lambda a=name: run_serial(serial, a)),

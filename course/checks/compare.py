@@ -7,7 +7,7 @@ import os
 
 import pandas as pd
 
-from course.feedback import Feedback, call, expect
+from course.checks.feedback import Feedback, call, expect
 
 COLUMNS = ["kind", "run", "start_s", "memory_mb", "disk_mb", "kernel"]
 NUMBERS = ["start_s", "memory_mb", "disk_mb"]

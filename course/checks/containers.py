@@ -8,7 +8,7 @@ import docker
 from docker.models.containers import Container
 
 from course.checks.engine_state import MiB, cgroup_memory_limit, exec_text, removed_after, session_containers
-from course.feedback import call, expect
+from course.checks.feedback import call, expect
 from course.images import BASE, image_ref
 
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import docker
 
-from course import rawapi
 from course.checks.engine_state import removed_after
-from course.feedback import Feedback, call, expect
+from course.checks.feedback import Feedback, call, expect
 from course.images import BASE, image_ref
+from course.lab import rawapi
 
 #: Seconds a learner's socket may wait for data before the check gives up on it.
 SOCKET_TIMEOUT = 20.0

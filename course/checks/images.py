@@ -21,9 +21,11 @@ import docker.errors
 import requests
 from docker.models.images import Image
 
-from course import config, dockerfiles, registry
-from course.feedback import Feedback, call, expect
+from course import config
+from course.checks.feedback import Feedback, call, expect
 from course.images import BASE, image_ref
+from course.lab import dockerfiles
+from course.services import registry
 
 #: The Dockerfile learners read in exercise 2, and the file its COPY needs.
 GIVEN_DOCKERFILE = """\

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psutil
 
-from course.feedback import call, expect
+from course.checks.feedback import call, expect
 
 
 def guest_facts(fn, machine, exact: bool = False) -> None:

@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 from docker.models.containers import Container
 
-from course import config, iobench, scaleout
+from course import config
 from course.checks.engine_state import removed_after, session_containers
-from course.feedback import Feedback, call, expect
+from course.checks.feedback import Feedback, call, expect
 from course.images import BASE, image_ref
+from course.lab import iobench, scaleout
 
 SCALING_COLUMNS = ("replicas", "requests", "seconds", "requests_per_s")
 IO_WRITE = "write_mib_s"

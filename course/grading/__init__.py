@@ -1,6 +1,7 @@
 """The grading pipeline, as thin layers on nbgrader's own API.
 
-settings (nbgrader configuration) -> sourcegen (material -> source/) -> nbgrader_api
-(generate, autograde, feedback) -> students (simulated submissions) -> report (gradebook
--> pandas).
+settings (nbgrader configuration, on :mod:`course.layout`) -> nbgrader_api (generate,
+autograde, feedback) -> students (simulated submissions) -> parallel (a pool of workers,
+each kernel in a sandbox: sandbox, execute, worker, verify, ledger) -> report (gradebook
+-> pandas). Lessons are built into source/ by :mod:`course.material.build`.
 """

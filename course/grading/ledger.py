@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from course import config
+from course.layout import Layout
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Graded:
 
 
 def path(root: Path = config.ROOT) -> Path:
-    return root / "autograded" / "course-outcomes.json"
+    return Layout(root).ledger
 
 
 def load(root: Path = config.ROOT) -> dict[tuple[str, str], Graded]:

@@ -23,11 +23,13 @@ from pathlib import Path
 import psutil
 from tqdm.auto import tqdm
 
-from course import config, material
+from course import config
 from course.engine import client, remove_labelled
 from course.grading import ledger, nbgrader_api, sandbox
 from course.grading.ledger import Graded
 from course.grading.worker import discard
+from course.layout import Layout
+from course.material import lessons
 
 #: Wall-clock seconds one submission may take, all cells together.
 SUBMISSION_TIMEOUT = 600.0
@@ -85,8 +87,7 @@ class Worker:
 
 def submitted_students(assignment: str, root: Path = config.ROOT) -> list[str]:
     """Students with a submission of ``assignment`` in ``submitted/``."""
-    base = root / "submitted"
-    return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.exists() else []
+    return Layout(root).students(assignment)
 
 
 def to_grade(assignment: str, students: list[str], root: Path, force: bool) -> list[str]:
@@ -96,7 +97,7 @@ def to_grade(assignment: str, students: list[str], root: Path, force: bool) -> l
     done = ledger.load(root)
     return [s for s in students
             if not (done.get((assignment, s)) and done[(assignment, s)].ok
-                    and (root / "autograded" / s / assignment).is_dir())]
+                    and Layout(root).autograded(s, assignment).is_dir())]
 
 
 def expected_seconds(assignments: set[str], root: Path) -> dict[str, float]:
@@ -108,12 +109,11 @@ def expected_seconds(assignments: set[str], root: Path) -> dict[str, float]:
     for (assignment, _), graded in ledger.load(root).items():
         if graded.ok and graded.seconds:
             past.setdefault(assignment, []).append(graded.seconds)
-    lessons = {m.ASSIGNMENT: m for m in material.modules()}
+    estimates = {lesson.assignment: lesson.grading_seconds for lesson in lessons.ordered()}
     expected = {}
     for assignment in assignments:
         times = sorted(past.get(assignment, []))
-        expected[assignment] = (times[len(times) // 2] if times
-                                else float(getattr(lessons.get(assignment), "GRADING_SECONDS", 10)))
+        expected[assignment] = times[len(times) // 2] if times else float(estimates.get(assignment, 10))
     return expected
 
 
@@ -164,12 +164,12 @@ def autograde(assignments: list[str], students: list[str] | None = None, root: P
     lock = threading.Lock()
     what = assignments[0] if len(assignments) == 1 else f"{len(assignments)} assignments"
     bar = tqdm(total=len(pending), desc=f"autograde {what}", unit="submission")
-    logs = root / "autograded" / "logs"
+    logs = Layout(root).logs
     logs.mkdir(parents=True, exist_ok=True)
 
     course_tag = nbgrader_api.course_tag(root)
     graded = {a for a, _ in pending}
-    needs_second = any(getattr(m, "NEEDS_SECOND_ENGINE", False) for m in material.modules() if m.ASSIGNMENT in graded)
+    needs_second = any(lesson.needs_second_engine for lesson in lessons.ordered() if lesson.assignment in graded)
     if isolate:
         sandbox.prepare(root)
 

@@ -21,19 +21,15 @@ from nbgrader.plugins.export import CsvExportPlugin
 
 from course import config
 from course.grading import ledger
-from course.grading.settings import course_config
+from course.layout import Layout
 
 COLUMNS = ["student", "assignment", "notebook", "question", "score", "max_score", "auto"]
-
-
-def _db_url(root: Path) -> str:
-    return course_config(root).CourseDirectory.db_url
 
 
 def scores(root: Path = config.ROOT) -> pd.DataFrame:
     """One row per graded cell of every submission in the gradebook (long, tidy form)."""
     rows = []
-    with Gradebook(_db_url(root)) as gb:
+    with Gradebook(Layout(root).db_url) as gb:
         for assignment in gb.assignments:
             for submission in assignment.submissions:
                 for nb in submission.notebooks:
@@ -60,7 +56,7 @@ def score_table(root: Path = config.ROOT) -> pd.DataFrame:
 
 def first_feedback_line(root: Path, student: str, assignment: str, notebook: str, question: str) -> str:
     """The first line of the error a learner saw in a failed test cell."""
-    path = root / "autograded" / student / assignment / f"{notebook}.ipynb"
+    path = Layout(root).autograded(student, assignment) / f"{notebook}.ipynb"
     if not path.exists():
         return ""
     for cell in nbformat.read(path, as_version=4).cells:
@@ -121,11 +117,11 @@ def histogram(root: Path, path: Path) -> Path:
 
 def export(root: Path = config.ROOT) -> dict[str, Path]:
     """Write the report files under ``root/reports``: nbgrader's CSV, ours, items, histogram."""
-    out = root / "reports"
+    out = Layout(root).reports
     out.mkdir(parents=True, exist_ok=True)
     files = {"nbgrader_csv": out / "grades.csv", "scores_csv": out / "scores-long.csv",
              "items_csv": out / "item-analysis.csv", "histogram": out / "histogram.png"}
-    with Gradebook(_db_url(root)) as gb:
+    with Gradebook(Layout(root).db_url) as gb:
         CsvExportPlugin(to=str(files["nbgrader_csv"])).export(gb)
     scores(root).to_csv(files["scores_csv"], index=False)
     item_analysis(root).to_csv(files["items_csv"], index=False)

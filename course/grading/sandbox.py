@@ -5,7 +5,7 @@ socket nor the instructor's files:
 - it runs as a grader user of its own worker slot (``vmd-grader-N``, not in the docker group),
 - it reaches the engine only through that slot's guard (``DOCKER_HOST``),
 - the course's private paths (source/ with hidden tests, the gradebook, submissions,
-  solutions in course/material, git history) are closed to other users,
+  the lessons in course/material, git history) are closed to other users,
 - rlimits cap processes, memory, CPU time and file size; the pool caps wall time.
 
 Only root can set this up; elsewhere grading runs unisolated and `course doctor` says so.
@@ -24,11 +24,9 @@ from pathlib import Path
 import psutil
 
 from course import config
+from course.layout import Layout
 
 USER_PREFIX = "vmd-grader-"
-#: Paths (relative to the course root) no submission may read.
-PRIVATE = ("source", "submitted", "autograded", "feedback", "reports", "gradebook.db", ".git",
-           "course/material", ".cache/exchange", ".cache/student")
 #: Environment variables the launcher reads (set by the worker for each submission).
 ENV_USER = "COURSE_SANDBOX_USER"
 ENV_DOCKER_HOST = "COURSE_SANDBOX_DOCKER_HOST"
@@ -98,8 +96,7 @@ def prepare(root: Path = config.ROOT) -> dict[str, list[Path]]:
 def protect(root: Path = config.ROOT) -> list[Path]:
     """Close the course's private paths to other users (o-rwx); return those that exist."""
     closed = []
-    for rel in PRIVATE:
-        path = root / rel
+    for path in Layout(root).private():
         if path.exists():
             path.chmod(path.stat().st_mode & ~0o007)
             closed.append(path)
@@ -196,9 +193,9 @@ def open_slot(course_tag: str, second_engine: bool = False) -> Slot:
             parent.chmod(parent.stat().st_mode | 0o001)  # the user passes through to its socket only
         second = None
         if second_engine:
-            from course import portability
+            from course.services.second_engine import serve
 
-            second = portability.serve(owner, entry.pw_uid, entry.pw_gid)
+            second = serve(owner, entry.pw_uid, entry.pw_gid)
     except BaseException:
         os.close(fd)
         raise

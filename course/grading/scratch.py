@@ -11,13 +11,15 @@ from pathlib import Path
 
 from course import config
 from course.grading import nbgrader_api
+from course.layout import Layout
 
 
 def make_course(root: Path, assignments: tuple[str, ...] = ()) -> Path:
     """Copy the course into ``root`` and generate ``assignments`` there (their gradebook entries)."""
     root.mkdir(parents=True, exist_ok=True)
-    for part in ("source", "release"):
-        shutil.copytree(config.ROOT / part, root / part, dirs_exist_ok=True)
+    here, there = Layout(config.ROOT), Layout(root)
+    shutil.copytree(here.source(), there.source(), dirs_exist_ok=True)
+    shutil.copytree(here.release(), there.release(), dirs_exist_ok=True)
     shutil.copy(config.ROOT / "nbgrader_config.py", root)
     for name in assignments:
         outcome = nbgrader_api.generate(name, root)

@@ -7,6 +7,7 @@ from pathlib import Path
 from traitlets.config import Config
 
 from course import config
+from course.layout import Layout
 
 #: Seconds one cell may run when grading (a VM boot is the slowest cell).
 CELL_TIMEOUT = 120
@@ -14,13 +15,12 @@ CELL_TIMEOUT = 120
 
 def apply(c: Config, root: Path | str) -> Config:
     """Set the course's nbgrader options on ``c`` for the course directory ``root``."""
-    root = Path(root).resolve()
-    c.CourseDirectory.root = str(root)
+    layout = Layout(root)
+    c.CourseDirectory.root = str(layout.root)
     c.CourseDirectory.course_id = config.COURSE_NAME
-    # Parallel graders share one SQLite file: wait for its single writer instead of failing.
-    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}?timeout=120"
+    c.CourseDirectory.db_url = layout.db_url
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".cache"]
-    c.Exchange.root = str(root / ".cache" / "exchange")
+    c.Exchange.root = str(layout.exchange)
     c.Execute.timeout = CELL_TIMEOUT
     c.Execute.interrupt_on_timeout = True
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

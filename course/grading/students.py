@@ -1,7 +1,7 @@
 """Simulated students for the demo and the tests: the full solution, a partial answer, the release.
 
 Submissions are built from the *released* notebook, as a real student's would be, with
-answers taken from the source (the reference) or from the material's PARTIAL answers.
+answers taken from the source (the reference) or from the lesson's ``partial`` answers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from pathlib import Path
 
 import nbformat
 
-from course import config, material
+from course import config
+from course.layout import Layout
+from course.material import lessons
+from course.material.lesson import Lesson
 
 SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
 STUDENTS = ("solution", "partial", "untouched")
@@ -38,35 +41,35 @@ def fill(release_nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat
     return nb
 
 
-def answers_for(kind: str, module, source_nb: nbformat.NotebookNode) -> dict[str, str]:
+def answers_for(kind: str, lesson: Lesson, source_nb: nbformat.NotebookNode) -> dict[str, str]:
     """The answers a simulated student of ``kind`` gives."""
     reference = reference_answers(source_nb)
     if kind == "solution":
         return reference
     if kind == "partial":
-        return {gid: (text if text is not None else reference[gid]) for gid, text in module.PARTIAL.items()}
+        return {gid: (text if text is not None else reference[gid]) for gid, text in lesson.partial.items()}
     if kind == "untouched":
         return {}
     raise ValueError(f"unknown simulated student {kind!r}; choose from {STUDENTS}")
 
 
-def write_submission(kind: str, module, root: Path = config.ROOT, student: str | None = None) -> Path:
+def write_submission(kind: str, lesson: Lesson, root: Path = config.ROOT, student: str | None = None) -> Path:
     """Write ``submitted/<student>/<assignment>/<notebook>.ipynb`` for a simulated student."""
-    name = f"{module.NOTEBOOK}.ipynb"
-    source_nb = nbformat.read(root / "source" / module.ASSIGNMENT / name, as_version=4)
-    release_nb = nbformat.read(root / "release" / module.ASSIGNMENT / name, as_version=4)
-    folder = root / "submitted" / (student or kind) / module.ASSIGNMENT
+    layout, name = Layout(root), lesson.filename
+    source_nb = nbformat.read(layout.source(lesson.assignment) / name, as_version=4)
+    release_nb = nbformat.read(layout.release(lesson.assignment) / name, as_version=4)
+    folder = layout.submitted(student or kind, lesson.assignment)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    nbformat.write(fill(release_nb, answers_for(kind, module, source_nb)), folder / name)
+    nbformat.write(fill(release_nb, answers_for(kind, lesson, source_nb)), folder / name)
     return folder / name
 
 
 def write_class(root: Path = config.ROOT) -> list[tuple[str, str]]:
     """Submissions of every simulated student for every assignment; (student, assignment) pairs."""
     return [
-        (write_submission(kind, module, root).parent.parent.name, module.ASSIGNMENT)
-        for module in material.modules()
+        (write_submission(kind, lesson, root).parent.parent.name, lesson.assignment)
+        for lesson in lessons.ordered()
         for kind in STUDENTS
     ]

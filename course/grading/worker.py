@@ -19,6 +19,7 @@ from course.engine import client, remove_labelled
 from course.grading import nbgrader_api, sandbox, verify
 from course.grading.ledger import Graded
 from course.grading.settings import course_config
+from course.layout import Layout
 
 warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader 0.9's SQLAlchemy noise
 
@@ -30,7 +31,7 @@ def discard(assignment: str, student: str, root: Path) -> None:
             gb.remove_submission(assignment, student)
         except MissingEntry:
             pass
-    shutil.rmtree(root / "autograded" / student / assignment, ignore_errors=True)
+    shutil.rmtree(Layout(root).autograded(student, assignment), ignore_errors=True)
 
 
 def reason_of(outcome: nbgrader_api.Outcome) -> str:
@@ -58,19 +59,21 @@ def grade(assignment: str, student: str, root: Path, force: bool, slot: int | No
 def _grade(assignment: str, student: str, root: Path, force: bool) -> Graded:
     """Autograde one submission and check that every graded cell really ran."""
     start = time.monotonic()
-    notebooks = sorted((root / "submitted" / student / assignment).glob("*.ipynb"))
+    layout = Layout(root)
+    notebooks = sorted(layout.submitted(student, assignment).glob("*.ipynb"))
     if not notebooks:
         return Graded(student, assignment, False, "no notebook in the submission folder")
     outcome = nbgrader_api.autograde(assignment, student, root, force=force)
     if not outcome.ok:
         discard(assignment, student, root)
         return Graded(student, assignment, False, reason_of(outcome), time.monotonic() - start)
-    found = [p for nb in notebooks for p in verify.problems(root / "autograded" / student / assignment / nb.name)]
+    found = [p for nb in notebooks for p in verify.problems(layout.autograded(student, assignment) / nb.name)]
     if found:
         discard(assignment, student, root)
         return Graded(student, assignment, False, "; ".join(found), time.monotonic() - start)
-    notes = [n for nb in notebooks if (root / "release" / assignment / nb.name).exists()
-             for n in verify.tampering(nb, root / "release" / assignment / nb.name)]
+    released = layout.release(assignment)
+    notes = [n for nb in notebooks if (released / nb.name).exists()
+             for n in verify.tampering(nb, released / nb.name)]
     return Graded(student, assignment, True, "; ".join(notes), time.monotonic() - start)
 
 

@@ -1,0 +1,106 @@
+"""`course doctor`: what the course needs, what this machine has, and how to fix what is missing."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from course import config
+from course.engine.connect import EngineUnavailable, client, engine_url, ping
+from course.images import BASE
+from course.system import venv
+
+
+@dataclass
+class Check:
+    """One row of the doctor's table."""
+
+    name: str
+    ok: bool
+    found: str
+    fix: str = ""
+    required: bool = True
+
+
+def _engine_checks() -> list[Check]:
+    url = engine_url()
+    if not ping(url):
+        return [Check("engine", False, f"nothing answers at {url}", "run `course engine start` (or `make engine`)")]
+    try:
+        api = client()
+        version, info = api.version(), api.info()
+    except EngineUnavailable as exc:
+        return [Check("engine", False, str(exc), "run `course engine start`")]
+    rows = [
+        Check("engine", True, f"{version['Version']} at {url} (Go {version.get('GoVersion', '?')})"),
+        Check("engine API", True, f"{api.api.api_version} negotiated (server {version['ApiVersion']}, "
+                                  f"min {version.get('MinAPIVersion', '?')})"),
+        Check("storage driver", True, info.get("Driver", "?")),
+        Check("cgroups", True, f"v{info.get('CgroupVersion', '1')} ({info.get('CgroupDriver', '?')})"),
+        Check("runtime", True, info.get("DefaultRuntime", "?")),
+    ]
+    tags = [t for img in api.images.list(name=BASE.repository) for t in img.tags]
+    rows.append(Check("course images", bool(tags), ", ".join(sorted(tags)) or "none",
+                      "run `course images` (or `make images`)"))
+    return rows
+
+
+def _vm_checks() -> list[Check]:
+    qemu = shutil.which("qemu-system-x86_64")
+    rows = [Check("QEMU", bool(qemu), qemu or "not installed",
+                  "apt-get install --no-install-recommends qemu-system-x86", required=False)]
+    from course.vm import accel, kernel
+
+    if qemu:
+        choice = accel.choose_accel()
+        rows.append(Check("KVM", choice.name == "kvm", f"VMs use {choice.name}: {choice.reason}",
+                          "none needed: TCG works, only slower", required=False))
+    found = kernel.installed_kernel()
+    rows.append(Check("VM kernel", found is not None, found.vmlinuz.name if found else "not fetched",
+                      "run `course setup`", required=False))
+    return rows
+
+
+def _package_checks() -> list[Check]:
+    rows = []
+    for dist in ("nbgrader", "jupyterlab", "docker"):
+        try:
+            rows.append(Check(dist, True, importlib.metadata.version(dist)))
+        except importlib.metadata.PackageNotFoundError:
+            rows.append(Check(dist, False, "not installed", "run `make venv`"))
+    venv.ensure_on_path()
+    listing = subprocess.run([shutil.which("jupyter") or "jupyter", "labextension", "list"],
+                             check=False, capture_output=True, text=True)
+    out = listing.stdout + listing.stderr  # jupyter prints the list on stderr
+    found = [line.split()[0] for line in out.splitlines() if "nbgrader" in line and "enabled" in line]
+    rows.append(Check("nbgrader lab extensions", bool(found), ", ".join(found) or "not found",
+                      "run `make venv` (nbgrader ships them)", required=False))
+    return rows
+
+
+def _isolation_checks() -> list[Check]:
+    from course.grading import sandbox
+
+    if not sandbox.available():
+        return [Check("grading isolation", False, "unavailable: needs root (grader users, guard)",
+                      "grade as root on the grading machine", required=False)]
+    from course.layout import Layout
+
+    private = [p for p in Layout(config.ROOT).private() if p.exists()]
+    open_ = [str(p.relative_to(config.ROOT)) for p in private if p.stat().st_mode & 0o007]
+    found = (f"kernels run as {sandbox.USER_PREFIX}N through a guard, with rlimits; private paths: "
+             + ("all closed" if not open_ else f"{', '.join(open_)} still open (closed at grading)"))
+    return [Check("grading isolation", True, found, required=False)]
+
+
+def checks() -> list[Check]:
+    """Every check, in the order the table shows them."""
+    return [*_engine_checks(), *_vm_checks(), *_package_checks(), *_isolation_checks(),
+            Check("cache", config.CACHE.parent.exists(), str(config.CACHE))]
+
+
+def healthy(rows: list[Check]) -> bool:
+    """True if every required check passed."""
+    return all(row.ok for row in rows if row.required)

@@ -1,0 +1,92 @@
+"""The course directory's layout in one place, over nbgrader's own ``CourseDirectory``.
+
+nbgrader names each step's folder and formats ``{nbgrader_step}/{student_id}/{assignment_id}``
+(``CourseDirectory.format_path``); the course keeps its own files beside them: the gradebook,
+the ledger of grading outcomes, the workers' logs, the reports and the exchange. Grading, the
+ledger, the report, simulated students and the tests all ask this module where things are.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from nbgrader.coursedir import CourseDirectory
+
+from course import config
+
+
+class Layout:
+    """Where everything lives in the course directory ``root``."""
+
+    def __init__(self, root: Path | str = config.ROOT):
+        self.root = Path(root).resolve()
+
+    def __repr__(self) -> str:
+        return f"Layout({str(self.root)!r})"
+
+    @cached_property
+    def _nbgrader(self) -> CourseDirectory:
+        return CourseDirectory(root=str(self.root))
+
+    def _step(self, step: str, student: str, assignment: str) -> Path:
+        name = getattr(self._nbgrader, f"{step}_directory")
+        return Path(self._nbgrader.format_path(name, student, assignment))  # pathlib folds the "." parts
+
+    def source(self, assignment: str = ".") -> Path:
+        return self._step("source", ".", assignment)
+
+    def release(self, assignment: str = ".") -> Path:
+        return self._step("release", ".", assignment)
+
+    def submitted(self, student: str = ".", assignment: str = ".") -> Path:
+        return self._step("submitted", student, assignment)
+
+    def autograded(self, student: str = ".", assignment: str = ".") -> Path:
+        return self._step("autograded", student, assignment)
+
+    def feedback(self, student: str = ".", assignment: str = ".") -> Path:
+        return self._step("feedback", student, assignment)
+
+    @property
+    def gradebook(self) -> Path:
+        return self.root / "gradebook.db"
+
+    @property
+    def db_url(self) -> str:
+        # Parallel graders share one SQLite file: wait for its single writer instead of failing.
+        return f"sqlite:///{self.gradebook}?timeout=120"
+
+    @property
+    def ledger(self) -> Path:
+        """The course's record of each submission's grading outcome."""
+        return self.autograded() / "course-outcomes.json"
+
+    @property
+    def logs(self) -> Path:
+        """The grading workers' logs."""
+        return self.autograded() / "logs"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def exchange(self) -> Path:
+        return self.root / ".cache" / "exchange"
+
+    @property
+    def student_workspace(self) -> Path:
+        """The student copy `course lab` serves."""
+        return self.root / ".cache" / "student"
+
+    def private(self) -> list[Path]:
+        """What no graded submission may read: solutions and hidden tests, others' work, grades, history."""
+        return [self.source(), self.submitted(), self.autograded(), self.feedback(), self.reports,
+                self.gradebook, self.root / ".git", self.root / "course" / "material", self.exchange,
+                self.student_workspace]
+
+    def students(self, assignment: str) -> list[str]:
+        """Students with a submission of ``assignment``."""
+        base = self.submitted()
+        return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.exists() else []

@@ -1,0 +1,61 @@
+"""The course map: order, objectives, seed points and time of every lesson, from the lessons' data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from course import config
+from course.material import cells, lessons
+from course.material.lesson import SEED, Lesson, seed_title
+
+
+def live_cells(lesson: Lesson) -> dict[str, list[str]]:
+    """Seed point -> grade ids of the lesson's live cells (``sN-live-...``)."""
+    out: dict[str, list[str]] = {}
+    for cell in lesson.cells():
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if cell.cell_type == "code" and (m := re.match(r"s(\d)-live", gid)):
+            out.setdefault(f"S{m.group(1)}", []).append(gid)
+    return out
+
+
+def table_markdown() -> str:
+    """The map as a markdown table."""
+    rows = ["| # | assignment | seed points | time | you will be able to |", "|---|---|---|---|---|"]
+    for i, lesson in enumerate(lessons.ordered(), 1):
+        goals = (";<br>".join(lesson.objectives) + ".").replace("|", "\\|")  # a pipe would end the table cell
+        rows.append(f"| {i} | **{lesson.title}** (`{lesson.assignment}`) | {', '.join(lesson.seed_points)} "
+                    f"| {lesson.minutes} min | {goals} |")
+    return "\n".join(rows)
+
+
+def write_index(path: Path = config.ROOT / "release" / "index.ipynb") -> Path:
+    """The course map notebook students open first."""
+    total = sum(lesson.minutes for lesson in lessons.ordered())
+    seeds = "\n".join(f"- **{point}** {seed_title(point)}" for point in SEED)
+    cells.notebook([
+        cells.md(f"""
+# Virtual machines and Docker, by doing: the course map
+
+Work through the assignments in this order (about {total} minutes in all). Each one opens
+with its objectives, pairs every idea with a live cell on a real Docker Engine or a real
+virtual machine, and ends with exercises that are graded automatically, and key points.
+
+{table_markdown()}
+
+The points of the course's source note:
+
+{seeds}
+"""),
+    ], path)
+    return path
+
+
+def update_readme(path: Path = config.ROOT / "README.md") -> Path:
+    """Rewrite the course map between the README's ``<!-- course-map -->`` markers."""
+    text = path.read_text()
+    head, rest = text.split("<!-- course-map -->", 1)
+    _, tail = rest.split("<!-- /course-map -->", 1)
+    path.write_text(f"{head}<!-- course-map -->\n{table_markdown()}\n<!-- /course-map -->{tail}")
+    return path

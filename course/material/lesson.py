@@ -1,0 +1,175 @@
+"""A lesson as data, like a Carpentries episode: its facts written once, its notebook generated.
+
+A lesson module in :mod:`course.lessons` declares one :class:`Lesson`: title, time, seed
+points, the questions it answers, objectives, key points, and an episode of text cells, live
+cells, :class:`Exercise` and :class:`Question` items. The intro cell, each exercise's heading
+("### Exercise 2 (3 points): ..."), its points, its test cell's import, the key points cell
+and the course map are all generated from those facts, so none is typed twice.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import nbformat
+
+from course.material import cells
+
+#: The seed note's points, as a sentence names them ("Seed point: S1 (virtual machine)").
+SEED = {
+    "S1": "virtual machine", "S2": "Docker", "S3": "container", "S4": "VM vs Docker",
+    "S5": "why use Docker", "S6": "Docker image and Docker Hub", "S7": "Dockerfile",
+    "S8": "installing and running Docker",
+}
+
+
+def seed_title(point: str) -> str:
+    """A seed point's name as a heading writes it ("Virtual machine")."""
+    name = SEED[point]
+    return name[0].upper() + name[1:]
+
+
+_NBSP = "\x00"
+
+
+def _wrap(item: str) -> str:
+    """One list item, wrapped at 92 columns, never inside a `code span` (a line may not start with its ``|``)."""
+    kept = re.sub(r"`[^`]*`", lambda m: m.group(0).replace(" ", _NBSP), item)
+    return textwrap.fill(kept, width=92, subsequent_indent="  ", break_long_words=False,
+                         break_on_hyphens=False).replace(_NBSP, " ")
+
+
+def bullets(items: tuple[str, ...], sep: str = "", end: str = "") -> str:
+    """A markdown list, wrapped as an author would ("  " continues an item); ``sep`` ends all but the last."""
+    ends = [sep] * (len(items) - 1) + [end]
+    return "\n".join(_wrap(f"- {item}{tail}") for item, tail in zip(items, ends, strict=True))
+
+
+def _points(points: float) -> str:
+    return f"{points:g} point" + ("" if points == 1 else "s")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An autograded exercise: the text the learner reads, the reference solution, the tests.
+
+    Its number, heading and points, and the grade ids of its cells (``exN-text``,
+    ``exN-helper``, ``exN-solution``, ``exN-tests``) come from its place in the lesson.
+    """
+
+    title: str
+    points: float
+    covers: tuple[str, ...]     # the seed points its tests grade
+    text: str
+    solution: str
+    tests: str                  # calls ``check.<...>``; the import is generated
+    lead: str = ""              # prose that opens the exercise's cell, above its heading
+    helper: str = ""            # a code cell handed to the learner between the text and the solution
+
+    def cells(self, number: int, checks: str) -> list[nbformat.NotebookNode]:
+        heading = f"### Exercise {number} ({_points(self.points)}): {self.title}"
+        text = f"{self.lead.strip()}\n\n{heading}" if self.lead.strip() else heading
+        out = [cells.md(f"{text}\n\n{self.text.strip()}", f"ex{number}-text")]
+        if self.helper:
+            out.append(cells.code(self.helper, f"ex{number}-helper"))
+        out.append(cells.solution(self.solution, f"ex{number}-solution"))
+        # Every test cell imports what it calls, so that it runs alone after a kernel restart.
+        tests = f"from course.checks import {checks} as check\n\n{self.tests.strip()}"
+        out.append(cells.tests(tests, f"ex{number}-tests", self.points))
+        return out
+
+
+@dataclass(frozen=True)
+class Question:
+    """A written question, graded by the instructor; ``answer`` is the reference, stripped on release."""
+
+    points: float
+    text: str
+    answer: str
+
+    def cells(self, number: int) -> list[nbformat.NotebookNode]:
+        heading = f"### Question ({_points(self.points)}, graded by your instructor)"
+        return [cells.md(f"{heading}\n\n{self.text.strip()}", f"q{number}-text"),
+                cells.written(self.answer, f"q{number}-answer", self.points)]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One assignment: its facts, and the episode (text and live cells, exercises, questions) in order."""
+
+    assignment: str
+    position: int                       # its place in the course (sorted, not numbered: lessons insert)
+    title: str
+    minutes: int
+    seed_points: tuple[str, ...]        # the seed points it teaches
+    questions: tuple[str, ...]          # the questions the episode answers
+    objectives: tuple[str, ...]         # "By the end of this notebook you can: ..."
+    keypoints: tuple[str, ...]
+    checks: str                         # the module of course.checks its tests call
+    episode: tuple[object, ...]         # cells (course.material.cells), Exercise and Question items
+    cleanup: str                        # the last code cell, after the key points
+    opening: str = ""                   # prose between the time line and the questions
+    overview: str = ""                  # prose after the objectives
+    grading_seconds: float = 10         # about how long grading one solution takes (longest first)
+    needs_second_engine: bool = False   # graded slots also get a guard on the second engine
+    #: A plausible partial submission: grade id -> answer (None: the reference's).
+    partial: Mapping[str, str | None] = field(default_factory=dict)
+    notebook: str = ""                  # the notebook's file name (default: the assignment's)
+
+    def __post_init__(self) -> None:
+        if not self.notebook:
+            object.__setattr__(self, "notebook", self.assignment)
+        unknown = [p for p in (*self.seed_points, *(p for e in self.exercises for p in e.covers)) if p not in SEED]
+        if unknown:
+            raise ValueError(f"{self.assignment}: unknown seed point(s) {unknown}; the seed has {list(SEED)}")
+
+    @property
+    def filename(self) -> str:
+        return f"{self.notebook}.ipynb"
+
+    @property
+    def exercises(self) -> list[Exercise]:
+        return [item for item in self.episode if isinstance(item, Exercise)]
+
+    @property
+    def tests_cover(self) -> dict[str, tuple[str, ...]]:
+        """Grade id of each test cell -> the seed points it grades."""
+        return {f"ex{n}-tests": e.covers for n, e in enumerate(self.exercises, 1)}
+
+    @property
+    def points(self) -> float:
+        """The lesson's total: autograded and written."""
+        return sum(item.points for item in self.episode if isinstance(item, Exercise | Question))
+
+    def intro(self) -> str:
+        seeds = ", ".join(f"{p} ({SEED[p]})" for p in self.seed_points)
+        label = "Seed point" if len(self.seed_points) == 1 else "Seed points"
+        parts = [f"# {self.title}", f"**Time:** about {self.minutes} minutes. **{label}:** {seeds}."]
+        if self.opening:
+            parts.append(self.opening.strip())
+        parts.append("## Questions\n" + bullets(self.questions))
+        parts.append("## Objectives\nBy the end of this notebook you can:\n" + bullets(self.objectives, ";", "."))
+        if self.overview:
+            parts.append(self.overview.strip())
+        return "\n\n".join(parts)
+
+    def cells(self) -> list[nbformat.NotebookNode]:
+        """The source notebook's cells, in order (fresh copies: writing a notebook may change them)."""
+        out = [cells.md(self.intro(), "intro")]
+        exercises = questions = 0
+        for item in self.episode:
+            if isinstance(item, Exercise):
+                exercises += 1
+                out += item.cells(exercises, self.checks)
+            elif isinstance(item, Question):
+                questions += 1
+                out += item.cells(questions)
+            else:
+                out.append(copy.deepcopy(item))
+        out.append(cells.md("## Key points\n" + bullets(self.keypoints), "keypoints"))
+        out.append(cells.code(self.cleanup, "cleanup"))
+        return out

@@ -1,0 +1,181 @@
+"""Assignment `compare`: a VM beside a container, measured (seed points S4, and S5's performance)."""
+
+from course.material.cells import code, md
+from course.material.lesson import Exercise, Lesson, Question
+
+LESSON = Lesson(
+    assignment="compare",
+    position=40,
+    title="VM vs container: measure both",
+    minutes=35,
+    seed_points=("S4",),
+    checks="compare",
+    grading_seconds=15,
+    opening="""
+It also puts S5's performance claim (why use Docker) to the test, with numbers you measure yourself.
+""",
+    questions=(
+        "What is the difference between a VM's stack and a container's?",
+        "How much faster does a container start, and how much less does it cost, measured here?",
+        "Whose kernel does each of them run?",
+    ),
+    objectives=(
+        ("draw the two stacks, a VM's (hardware, host OS, hypervisor, guest OS, bins/libs, app) and a "
+         "container's (hardware, host OS, Docker engine, bins/libs, app), and say what the difference "
+         "means"),
+        ("measure, with repeats, the start time, memory, disk footprint and kernel of a real VM and a "
+         "real container, and collect them in a tidy pandas DataFrame"),
+        ("draw conclusions from **your own data**: whose kernel each one runs, and how many times "
+         "faster a container starts"),
+    ),
+    keypoints=(
+        ("A VM stack has a hypervisor and a **guest OS with its own kernel** per VM; a container stack "
+         "has only the **bins/libs and app** on the Docker engine, on the **host's kernel**."),
+        ("Measured here: a container starts in a fraction of a second and costs megabytes; a VM boots "
+         "a kernel in seconds and costs hundreds of megabytes."),
+        ("Because the kernel is shared, a container's I/O is the host kernel's own: no emulated device "
+         "in between. Its limit: it can only run software for the host's kernel."),
+    ),
+    episode=(
+        md("""
+## 1. Two stacks
+
+On the left, each VM carries a whole **guest OS with its own kernel** on a hypervisor.
+On the right, containers hold **only the binaries and libraries their application
+needs**, run directly on the host OS through the Docker engine, and **share the host's
+kernel**. Sharing the kernel means no second kernel to boot, no emulated devices in the
+way of I/O: a file write or a network packet goes straight through the host's kernel.
+""", "s4-concept"),
+        code("""
+from course import figures, lab, measure, vm
+
+docker = lab.client()
+figures.stacks();
+""", "s4-live-stacks"),
+        md("""
+## 2. One of each, measured
+
+`measure.vm_row(run)` boots a VM, runs `uname -r` in it and shuts it down;
+`measure.container_row(docker, image, run)` does the same with a container. Each returns
+one row: `kind`, `run`, `start_s` (seconds until the first command answered),
+`memory_mb` (what it costs the host: QEMU's resident memory, or the container's memory
+cgroup), `disk_mb` (what it starts from: kernel + initramfs, or the image) and `kernel`.
+""", "s4-measure-text"),
+        code("""
+import pandas as pd
+
+pd.DataFrame([measure.vm_row(0), measure.container_row(docker, lab.BASE_IMAGE, 0)])
+""", "s4-live-one-each"),
+        Exercise(
+            "collect the data", points=3, covers=("S4",),
+            text="""
+Write `collect(repeats)` returning a DataFrame with **exactly** the columns
+`kind, run, start_s, memory_mb, disk_mb, kernel` and `2 * repeats` rows: for each
+`run` in `range(repeats)`, one VM row and one container row. Alternate them (VM,
+container, VM, ...) so that the machine's load affects both alike, and show progress
+with `tqdm` (`from tqdm.auto import tqdm`).
+""",
+            solution="""
+from tqdm.auto import tqdm
+
+def collect(repeats):
+    ### BEGIN SOLUTION
+    rows = []
+    for run in tqdm(range(repeats), desc="measuring"):
+        rows.append(measure.vm_row(run))
+        rows.append(measure.container_row(docker, lab.BASE_IMAGE, run))
+    return pd.DataFrame(rows, columns=["kind", "run", "start_s", "memory_mb", "disk_mb", "kernel"])
+    ### END SOLUTION
+""",
+            tests="""
+check.collected(collect, 1)
+### BEGIN HIDDEN TESTS
+check.collected(collect, 2, kernels=True)
+### END HIDDEN TESTS
+""",
+        ),
+        code("""
+data = collect(3)     # your measurements: everything below is computed from them
+data
+""", "s4-live-collect"),
+        Exercise(
+            "summarise", points=3, covers=("S4", "S5"),
+            text="""
+Write `summarise(df)` returning one row per `kind` (the index: `"container"` and `"vm"`)
+with the **median** of `start_s`, `memory_mb` and `disk_mb`.
+""",
+            solution="""
+def summarise(df):
+    ### BEGIN SOLUTION
+    return df.groupby("kind")[["start_s", "memory_mb", "disk_mb"]].median()
+    ### END SOLUTION
+""",
+            tests="""
+check.summarised(summarise, globals().get("data"))
+### BEGIN HIDDEN TESTS
+check.summarised(summarise, globals().get("data"), strict=True, shuffled=True)
+### END HIDDEN TESTS
+""",
+        ),
+        code("""
+summary = summarise(data)
+figures.medians_chart(summary);
+""", "s4-live-chart"),
+        Exercise(
+            "conclusions from your data", points=3, covers=("S4", "S5"),
+            text="""
+Set these from `data` and `summary` (compute them; do not type numbers in):
+- `container_kernel_is_host`: does the container run on the host's kernel
+  (`lab.host_kernel()`)?
+- `vm_kernel_is_host`: does the VM?
+- `start_ratio`: how many times longer the VM's median start takes than the container's.
+- `memory_ratio`: the same for memory.
+""",
+            solution="""
+### BEGIN SOLUTION
+host = lab.host_kernel()
+container_kernel_is_host = bool((data[data.kind == "container"].kernel == host).all())
+vm_kernel_is_host = bool((data[data.kind == "vm"].kernel == host).all())
+start_ratio = summary.loc["vm", "start_s"] / summary.loc["container", "start_s"]
+memory_ratio = summary.loc["vm", "memory_mb"] / summary.loc["container", "memory_mb"]
+### END SOLUTION
+print(f"a container starts {start_ratio:.0f}x faster and costs {memory_ratio:.0f}x less memory")
+""",
+            tests="""
+check.conclusions(globals())
+### BEGIN HIDDEN TESTS
+check.conclusions(globals(), strict=True)
+### END HIDDEN TESTS
+""",
+        ),
+        Question(
+            2, text="""
+The note says that sharing the kernel "makes I/O simple, which improves performance".
+Using the two stacks: what does a disk write from an application go through in a VM,
+and in a container?
+""",
+            answer="""
+In a VM the write goes through the guest kernel's file system and a virtual disk driver,
+is trapped by the hypervisor, emulated as a device, and written again by the host kernel:
+two kernels and an emulation layer. In a container it is one system call into the host's
+kernel (through an overlay file system or a volume): no second kernel, no emulated device.
+""",
+        ),
+    ),
+    cleanup="""
+lab.cleanup()
+""",
+    #Exercises 1 and 2 right; the start ratio inverted (container / VM), kernels swapped.
+    partial={
+    "ex1-solution": None,
+    "ex2-solution": None,
+    "ex3-solution": """
+host = lab.host_kernel()
+container_kernel_is_host = False
+vm_kernel_is_host = True
+start_ratio = summary.loc["container", "start_s"] / summary.loc["vm", "start_s"]
+memory_ratio = summary.loc["container", "memory_mb"] / summary.loc["vm", "memory_mb"]
+print(f"a container starts {start_ratio:.0f}x faster and costs {memory_ratio:.0f}x less memory")
+""".strip(),
+},
+)

@@ -1,0 +1,267 @@
+"""Assignment `containers`: a container is an isolated process (seed points S2, S3)."""
+
+from course.material.cells import code, md
+from course.material.lesson import Exercise, Lesson, Question
+
+LESSON = Lesson(
+    assignment="containers",
+    position=30,
+    title="Containers: OS-level virtualization you can see",
+    minutes=35,
+    seed_points=("S2", "S3"),
+    checks="containers",
+    grading_seconds=7,
+    questions=(
+        "What is Docker, and what is it made of?",
+        "Is a container a small VM, or a process on the host?",
+        "How does the kernel keep a container in its limits?",
+    ),
+    objectives=(
+        ("say what Docker is and show, from the live engine, that it is written in **Go** and runs "
+         "containers through **runc** (the descendant of **libcontainer**)"),
+        ("show that a container is an ordinary **process on the host's kernel**, isolated by kernel "
+         "namespaces: its own PID 1, hostname and network"),
+        ("set a **memory limit** (a cgroup), read it from inside, and watch the kernel kill a process "
+         "that allocates past it"),
+    ),
+    overview="""
+Run the cells from top to bottom (*Run > Run All Cells* works too). Every cell talks to a
+real Docker Engine.
+""",
+    keypoints=(
+        ("Docker is an open-source platform, written in Go; the CLI and SDKs are clients of the "
+         "engine's HTTP API. Containers are started by **runc**, the successor of libcontainer, which "
+         "replaced LXC in Docker 0.9."),
+        ("A container is a **process on the host's kernel**: PID 1 inside, an ordinary PID outside; "
+         "namespaces give it its own view of processes, hostname, network and mounts."),
+        ("**cgroups** limit what it may use: the kernel enforces a memory limit by killing the "
+         "process, and the engine reports `OOMKilled`."),
+        "There is no guest kernel: `uname -r` inside a container prints the host's kernel.",
+    ),
+    episode=(
+        md("""
+## 1. Docker: an open-source platform, written in Go
+
+Docker is an open-source virtualization platform built on **Linux containers**. The
+`docker` command is only a client: it sends HTTP requests to the **Docker Engine**
+(`dockerd`), a server written in **Go**. Early Docker drove **LXC** (Linux Containers);
+since Docker 0.9 it used its own Go library, **libcontainer**, which became **runc**, the
+low-level runtime that `containerd` calls to start each container today.
+
+The engine reports all of this about itself. `lab.client()` gives us a
+[docker-py](https://docker-py.readthedocs.io) client on the course's engine.
+""", "s2-concept"),
+        code("""
+from course import lab
+
+docker = lab.client()          # a docker-py client; what it creates is cleaned up for you
+version = docker.version()
+{key: version.get(key) for key in ("Version", "ApiVersion", "GoVersion", "Os", "Arch")}
+""", "s2-live-version"),
+        code("""
+# The engine's components: containerd, and runc (libcontainer's successor) that really starts containers.
+import pandas as pd
+
+pd.DataFrame([{"component": c["Name"], "version": c["Version"]} for c in version["Components"]])
+""", "s2-live-components"),
+        Exercise(
+            "the engine describes itself", points=2, covers=("S2",),
+            text="""
+Write `engine_facts(api)` that returns a dictionary with three keys, all read **from the
+engine** through `api` (a docker-py client):
+- `"version"`: the engine's version string,
+- `"go_version"`: the Go version the engine was built with,
+- `"runtime"`: the engine's default container runtime (hint: `api.info()`).
+""",
+            solution="""
+def engine_facts(api):
+    ### BEGIN SOLUTION
+    info = api.info()
+    ver = api.version()
+    return {"version": ver["Version"], "go_version": ver["GoVersion"], "runtime": info["DefaultRuntime"]}
+    ### END SOLUTION
+""",
+            tests="""
+check.engine_facts(engine_facts, docker)
+### BEGIN HIDDEN TESTS
+check.engine_facts(engine_facts, docker, exact=True)
+### END HIDDEN TESTS
+""",
+        ),
+        md("""
+## 2. A container is a process, isolated
+
+A **VM** emulates hardware and boots a whole new kernel. A **container** does not: it is a
+normal process of the host, which the kernel places in its own **namespaces** (a private
+view of process IDs, hostname, network, mounts...) and **cgroups** (limits on memory, CPU,
+process count). That is *OS-level virtualization*, the idea LXC made popular.
+
+Inside, the container's first process believes it is PID 1 on a machine of its own:
+""", "s3-concept"),
+        code("""
+status, output = lab.run("echo my PID is $$; echo my hostname is $(hostname); ps", hostname="box")
+print(output)
+""", "s3-live-pid1"),
+        md("""
+Its network is its own too. Attached to a network (here `network_mode="bridge"`, the
+engine's default one), it gets an `eth0` the engine made for it, and its own loopback.
+(Behind the course's guard, `bridge` is a network of your own with no way out of the
+machine, and a container that asks for no network gets none: only its loopback.)
+The notebook's host has other interfaces:
+""", "s3-network-text"),
+        code("""
+import psutil
+
+status, output = lab.run("ip -o -4 addr show", network_mode="bridge")
+print("inside the container:\\n" + output)
+print("on the host:", sorted(psutil.net_if_addrs()))
+""", "s3-live-network"),
+        md("""
+Now the **same process seen from the host**. We start a long-running container and look
+it up in the host's `/proc`: it has an ordinary host PID, and `NSpid` lists its PID in
+each PID namespace (the host's, then the container's, where it is 1).
+""", "s3-host-view-text"),
+        code("""
+sleeper = docker.containers.run(lab.BASE_IMAGE, "sleep 300", detach=True, hostname="sleeper")
+pid = lab.host_pid(sleeper)
+print("host PID:", pid)
+print(lab.proc_status(pid))
+print(sleeper.top()["Processes"])   # the engine also reports host PIDs
+""", "s3-live-host-view"),
+        code("""
+# Which kernel namespaces does it share with this notebook? Only the ones Docker did not isolate.
+lab.namespaces(sleeper)
+""", "s3-live-namespaces"),
+        code("""
+# And the kernel: a container has none of its own. Inside, uname shows the host's kernel.
+status, inside = lab.run("uname -r")
+print("container:", inside.strip(), "| host:", lab.host_kernel())
+sleeper.remove(force=True)
+""", "s3-live-kernel"),
+        Exercise(
+            "a sandbox with a memory limit", points=3, covers=("S3",),
+            text="""
+Write `start_sandbox(api, hostname)` that starts a container from `lab.BASE_IMAGE` and
+returns it (the `Container` object) **while it keeps running** (run `sleep 600` in it),
+with:
+- its hostname set to `hostname`,
+- a memory limit of **64 MiB**, with no extra swap (set `memswap_limit` to the same value).
+
+The tests inspect the real container on the engine and from inside it.
+""",
+            solution="""
+def start_sandbox(api, hostname):
+    ### BEGIN SOLUTION
+    return api.containers.run(
+        lab.BASE_IMAGE, "sleep 600", detach=True, hostname=hostname,
+        mem_limit="64m", memswap_limit="64m",
+    )
+    ### END SOLUTION
+""",
+            tests="""
+check.sandbox(start_sandbox, docker, "visible-box")
+### BEGIN HIDDEN TESTS
+check.sandbox(start_sandbox, docker, "hidden-box-7", inside=True)
+### END HIDDEN TESTS
+""",
+        ),
+        Exercise(
+            "the same process, two PIDs", points=2, covers=("S3",),
+            text="""
+Write `pid_on_host(container)` returning the **host's** PID of the container's main
+process (the one that is PID 1 inside). The engine knows it: look in the container's
+attributes (remember `container.reload()` so they are fresh).
+""",
+            solution="""
+def pid_on_host(container):
+    ### BEGIN SOLUTION
+    container.reload()
+    return container.attrs["State"]["Pid"]
+    ### END SOLUTION
+""",
+            tests="""
+check.host_pid(pid_on_host, docker)
+### BEGIN HIDDEN TESTS
+check.host_pid(pid_on_host, docker, proc=True)
+### END HIDDEN TESTS
+""",
+        ),
+        md("""
+## 3. cgroups: the kernel enforces the limit
+
+A memory limit is a **cgroup** setting. The container can read its own limit (this engine
+uses cgroup v1: `/sys/fs/cgroup/memory/memory.limit_in_bytes`; with cgroup v2 it is
+`/sys/fs/cgroup/memory.max`). When a process inside allocates more, the kernel's
+out-of-memory killer ends it and the engine records `OOMKilled`.
+
+`dd bs=NM count=1` allocates one buffer of N MiB, so it makes a handy allocator.
+""", "s3-cgroup-text"),
+        code("""
+limit = "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max"
+status, output = lab.run(limit, mem_limit="32m", memswap_limit="32m")
+print("limit seen inside:", int(output) // 2**20, "MiB")
+
+hog = docker.containers.run(lab.BASE_IMAGE, "dd if=/dev/zero of=/dev/null bs=96M count=1",
+                            mem_limit="32m", memswap_limit="32m", detach=True)
+print("exit status:", hog.wait()["StatusCode"])
+hog.reload()
+print("OOMKilled:", hog.attrs["State"]["OOMKilled"])
+hog.remove()
+""", "s3-live-oom"),
+        Exercise(
+            "does it fit?", points=3, covers=("S3",),
+            text="""
+Write `survives(limit_mb, alloc_mb)` that runs a container from `lab.BASE_IMAGE` with a
+memory limit of `limit_mb` MiB (and the same `memswap_limit`), makes it allocate
+`alloc_mb` MiB, waits for it, **removes it**, and returns `True` if it finished normally,
+`False` if the kernel killed it. Use the engine client `docker` defined above.
+""",
+            solution="""
+def survives(limit_mb, alloc_mb):
+    ### BEGIN SOLUTION
+    container = docker.containers.run(
+        lab.BASE_IMAGE, f"dd if=/dev/zero of=/dev/null bs={alloc_mb}M count=1",
+        mem_limit=f"{limit_mb}m", memswap_limit=f"{limit_mb}m", detach=True,
+    )
+    try:
+        return container.wait()["StatusCode"] == 0
+    finally:
+        container.remove(force=True)
+    ### END SOLUTION
+""",
+            tests="""
+check.survives(survives, docker, cases=[(64, 8, True), (32, 96, False)])
+### BEGIN HIDDEN TESTS
+check.survives(survives, docker, cases=[(48, 16, True), (24, 64, False), (128, 40, True)])
+### END HIDDEN TESTS
+""",
+        ),
+        Question(
+            2, text="""
+A container and a VM both isolate an application. In two or three sentences: which
+kernel does each one run on, and what does that mean for what you can run inside
+(say, a different operating system) and for how quickly it starts?
+""",
+            answer="""
+A VM boots its own guest kernel on virtual hardware provided by a hypervisor, so it can
+run a different OS (Windows, another Linux version) but must boot a whole OS first. A
+container is a host process isolated by namespaces and cgroups: it shares the host's
+kernel, so it can only run programs for that kernel, and starts as fast as a process.
+""",
+        ),
+    ),
+    cleanup="""
+lab.cleanup()   # remove anything this notebook left on the engine
+""",
+    #A plausible partial submission: exercises 1 and 3 right (reference answers), exercise 2
+    #with the classic unit mistake (a bare number is bytes), exercise 4 not attempted.
+    partial={
+    "ex1-solution": None,
+    "ex3-solution": None,
+    "ex2-solution": """
+def start_sandbox(api, hostname):
+    return api.containers.run(lab.BASE_IMAGE, "sleep 600", detach=True, hostname=hostname,
+                              mem_limit=64 * 1000 * 1000)
+""".strip(),
+},
+)

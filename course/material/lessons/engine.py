@@ -1,0 +1,398 @@
+"""Assignment `engine`: installing and running Docker, and the engine's HTTP API (seed points S8, S2)."""
+
+import hashlib
+
+from course.material.cells import code, md
+from course.material.lesson import Exercise, Lesson, Question
+
+#: A stand-in for a downloaded install script: the notebook reads, verifies and previews it.
+SCRIPT = """#!/bin/sh
+# A stand-in for get.docker.com (the real one is about 700 lines: read it the same way).
+set -e
+do_install() {
+    if [ "$1" = "--dry-run" ]; then
+        echo "would run: apt-get update"
+        echo "would run: apt-get install -y docker-ce docker-ce-cli containerd.io"
+        return
+    fi
+    echo "this stand-in never installs anything"
+}
+# The work is called on the very last line: if the download is cut short, nothing runs.
+do_install "$@"
+"""
+
+SCRIPT_SHA256 = hashlib.sha256(SCRIPT.encode()).hexdigest()
+
+LESSON = Lesson(
+    assignment="engine",
+    position=20,
+    title="Installing and running Docker; the engine's API",
+    minutes=35,
+    seed_points=("S8", "S2"),
+    checks="engine",
+    grading_seconds=5,
+    questions=(
+        "How is Docker installed and started, and why is `curl ... | sudo sh` a risk?",
+        "What are the two halves `docker version` shows?",
+        "What does the docker CLI actually say to the engine?",
+    ),
+    objectives=(
+        ("install and start Docker the way the seed note shows (`curl -fsSL https://get.docker.com/ | "
+         "sudo sh`, `service docker start`, `docker version`) and the way this course does it on "
+         "Debian, and explain why piping a script from the internet into a root shell is a risk and "
+         "what to do instead"),
+        ("read `docker version`: a **client** (the `docker` CLI) and a **server** (the engine, "
+         "`dockerd`)"),
+        ("speak the **Docker Engine API** by hand: HTTP over the engine's unix socket, with no SDK, "
+         "and show that the CLI and the Python SDK send exactly such requests"),
+    ),
+    overview="""
+Run the cells from top to bottom (*Run > Run All Cells* works too). Every cell talks to a
+real Docker Engine.
+""",
+    keypoints=(
+        ("Install with the convenience script (`curl -fsSL https://get.docker.com/ | sudo sh`), start "
+         "the engine (`service docker start`), check with `docker version`; on Debian, `apt-get "
+         "install docker.io` gives a package signed by the distribution. Never pipe an unread download "
+         "into a root shell: download, read, verify, then run."),
+        ("`docker version` shows a **client** (the CLI) and a **server** (the engine, written in "
+         "**Go**)."),
+        ("The engine is an **HTTP server on a unix socket**. The CLI and the SDK are its clients: "
+         "`docker version` is `GET /version`, `docker ps` is `GET /containers/json`."),
+        ("With `HTTP/1.0` a request is a few lines of text and the reply ends when the engine hangs "
+         "up."),
+    ),
+    episode=(
+        md("""
+## 1. Installing Docker and starting the engine
+
+The seed note installs Docker on a fresh Linux machine in three commands:
+
+```bash
+curl -fsSL https://get.docker.com/ | sudo sh     # download Docker's convenience script and run it as root
+sudo service docker start                         # start the engine (dockerd) through the init system
+docker version                                    # check: the client answers, and so does the server
+```
+
+- `curl -fsSL`: `-f` fail on an HTTP error instead of printing the error page, `-s` silent,
+  `-S` but still show errors, `-L` follow redirects. The script detects the distribution, adds
+  Docker's package repository and signing key, and installs `docker-ce`, `docker-ce-cli` and
+  `containerd.io`.
+- `service docker start` asks the init system (on most machines `systemd`, i.e.
+  `systemctl start docker`) to start **dockerd**, the engine.
+
+**This course does it differently.** There is no internet here, and Debian ships Docker
+itself: the course runs `apt-get install docker.io` (a package signed by Debian, from the
+archive the machine already trusts), starts `dockerd` in the background, records its process
+id, and waits until the engine answers `GET /_ping`. That code is
+`course/engine/bootstrap.py` (`ensure_engine` and `start_daemon`), and `lab.client()` calls it:
+""", "s8-concept"),
+        code("""
+import inspect
+import shutil
+import subprocess
+
+from course import lab, rawapi
+from course.engine import bootstrap, engine_url
+
+docker = lab.client()          # ensure_engine(): installs docker.io and starts dockerd only if no engine answers
+package = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${Version}", "docker.io"],
+                         capture_output=True, text=True).stdout
+print("Debian package:  ", package or "docker.io is not installed (this engine comes from elsewhere)")
+print("engine program:  ", shutil.which("dockerd") or "/usr/sbin/dockerd")
+print("engine address:  ", engine_url())
+print("started by:      ", "the course (pid file in .cache/dockerd/)" if bootstrap.started_by_course()
+      else "someone else (a service, or the course's launcher)")
+print("\\n" + inspect.getdoc(bootstrap.ensure_engine))
+""", "s8-live-install"),
+        md("""
+### Checking it: `docker version`
+
+`docker version` prints two halves. **Client** is the `docker` program you typed (the CLI).
+**Server** is the engine it reached: its version, the API version it speaks, and the **Go**
+version it was built with (Docker is written in Go), followed by its parts, containerd and
+runc. If the engine is not running you see only the Client half and an error: that is how you
+tell "not installed" from "installed but not started".
+
+Here the CLI reaches the course's engine through `DOCKER_HOST`:
+""", "s8-version-text"),
+        code("""
+print(rawapi.cli("version"))   # runs `docker version` with DOCKER_HOST set to the course's engine
+""", "s8-live-version"),
+        md("""
+### Why `curl ... | sudo sh` is a risk, and what to do instead
+
+Piping a download into `sudo sh` runs **whatever the server sends** as **root**, before
+anyone has read it. If the site, the network path or a mirror is compromised, or if you mistype
+the address, the attacker's commands run with full control of the machine. And if the download
+breaks off half way, the shell still runs the part that arrived (get.docker.com guards
+against that by calling its work only on the last line).
+
+The safer routine: **download to a file, read it, verify it, then run it**; better still, install
+from your distribution's signed packages (`apt-get install docker.io`) or from Docker's apt
+repository after checking its key. Below, a short stand-in script plays the downloaded file
+(the real command would be `curl -fsSL https://get.docker.com -o install-docker.sh`). Nothing is
+installed: we read it, compare its SHA-256 with a checksum published elsewhere, and preview it
+with `--dry-run` inside a throw-away container, where it cannot touch this machine.
+""", "s8-risk-text"),
+        code(f'''
+import hashlib
+import tempfile
+from pathlib import Path
+
+# What `curl -fsSL https://get.docker.com -o install-docker.sh` would have saved (a short stand-in):
+downloaded = """{SCRIPT}"""
+script = Path(tempfile.mkdtemp()) / "install-docker.sh"
+script.write_text(downloaded)
+
+print(script.read_text())                                   # 1. read it, all of it
+published = "{SCRIPT_SHA256}"   # 2. its checksum, published elsewhere
+print("checksum matches:", hashlib.sha256(script.read_bytes()).hexdigest() == published)
+status, output = lab.run(f"cat > /tmp/install.sh <<'EOF'\\n{{downloaded}}EOF\\nsh /tmp/install.sh --dry-run")
+print("3. preview, in a throw-away container:\\n" + output)   # 4. only then: sudo sh install-docker.sh
+''', "s8-live-verify"),
+        md("""
+## 2. Client and server: the Docker Engine API
+
+Docker is an open-source platform **written in Go**. The engine, `dockerd`, is an HTTP server.
+It does not listen on the network: it listens on a **unix socket**, a file such as
+`/var/run/docker.sock` (here it may be the course guard's socket, which checks each request
+and passes it on). The `docker` CLI and the Python SDK (`docker-py`, what `lab.client()` returns)
+are only **clients**: they turn your commands into HTTP requests on that socket.
+
+You can speak that HTTP yourself with Python's `socket` module. A request is a request line,
+headers, and a blank line. With `HTTP/1.0` the engine closes the connection when its reply is
+complete, so "read until the other side hangs up" reads exactly one reply.
+""", "s2-concept"),
+        code("""
+import socket
+
+SOCK = rawapi.engine_socket_path()     # the path inside DOCKER_HOST=unix://...
+print("engine socket:", SOCK, "\\n")
+
+with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+    s.connect(SOCK)
+    s.sendall(b"GET /_ping HTTP/1.0\\r\\nHost: docker\\r\\n\\r\\n")    # request line, one header, blank line
+    reply = b""
+    while chunk := s.recv(4096):      # an empty chunk: the engine closed the connection
+        reply += chunk
+print(reply.decode())
+""", "s2-live-ping"),
+        Exercise(
+            "is the engine up?", points=2, covers=("S8",),
+            lead="""
+The reply has the same shape: a **status line** (`HTTP/1.0 200 OK`: protocol, status code,
+reason; through the course guard, which speaks HTTP/1.1, `HTTP/1.1 200 OK` and a `Connection: close`
+header that says the same), headers (`Api-Version`, `Server: Docker/...`), a blank line (`\\r\\n\\r\\n`), and the body
+(`OK`). That is all `docker info` or a health check does to see that the engine is up.
+
+""",
+            text="""
+Write `http_get(socket_path, path)` that sends `GET <path>` over the unix socket at
+`socket_path` and returns the **complete raw reply** (bytes), and `ping_status(socket_path)`
+that uses it to return the **status line** of the reply to `GET /_ping`, as a `str` without its
+line ending (for example `"HTTP/1.0 200 OK"`). Do not use the docker SDK or CLI: you will reuse
+`http_get` in the next exercises. The hidden tests hand your function a different socket path.
+""",
+            solution="""
+import socket
+
+
+def http_get(socket_path, path):
+    ### BEGIN SOLUTION
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(socket_path)
+        s.sendall(f"GET {path} HTTP/1.0\\r\\nHost: docker\\r\\n\\r\\n".encode())
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+    return reply
+    ### END SOLUTION
+
+
+def ping_status(socket_path):
+    ### BEGIN SOLUTION
+    return http_get(socket_path, "/_ping").split(b"\\r\\n", 1)[0].decode()
+    ### END SOLUTION
+""",
+            tests="""
+check.ping_status(ping_status, docker)
+### BEGIN HIDDEN TESTS
+check.ping_status(ping_status, docker, relayed=True)
+### END HIDDEN TESTS
+""",
+        ),
+        md("""
+### What `docker version` asks: `GET /version`
+
+The Server half of `docker version` is the body of one request, a JSON document. Split the reply
+at the blank line and parse the body:
+""", "s2-version-text"),
+        code("""
+import json
+
+with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+    s.connect(SOCK)
+    s.sendall(b"GET /version HTTP/1.0\\r\\nHost: docker\\r\\n\\r\\n")
+    reply = b""
+    while chunk := s.recv(65536):
+        reply += chunk
+head, _, body = reply.partition(b"\\r\\n\\r\\n")
+print(head.decode(), "\\n")
+server = json.loads(body)
+print({key: server[key] for key in ("Version", "ApiVersion", "GoVersion", "Os", "Arch")})
+print("the SDK agrees:", docker.version()["Version"] == server["Version"])
+""", "s2-live-version"),
+        Exercise(
+            "the server's version, by hand", points=3, covers=("S8", "S2"),
+            text="""
+Write `server_version(socket_path)` that returns the engine's version (the `Version` field of
+`GET /version`, for example `"20.10.24+dfsg1"`), speaking HTTP over the socket yourself. The
+tests compare it with what the SDK reports, and check that your function asked the socket it
+was given.
+""",
+            solution="""
+import json
+
+
+def server_version(socket_path):
+    ### BEGIN SOLUTION
+    body = http_get(socket_path, "/version").partition(b"\\r\\n\\r\\n")[2]
+    return json.loads(body)["Version"]
+    ### END SOLUTION
+""",
+            tests="""
+check.server_version(server_version, docker)
+### BEGIN HIDDEN TESTS
+check.server_version(server_version, docker, relayed=True)
+### END HIDDEN TESTS
+""",
+        ),
+        Exercise(
+            "written in Go", points=2, covers=("S2",),
+            text="""
+Docker is written in Go, and the engine says which Go compiler built it. Write
+`go_version(socket_path)` returning that version (for example `"go1.19.8"`), again by hand.
+Careful: the `docker` CLI is a Go program too, built with its own Go version; the tests want
+the **engine's**.
+""",
+            solution="""
+def go_version(socket_path):
+    ### BEGIN SOLUTION
+    body = http_get(socket_path, "/version").partition(b"\\r\\n\\r\\n")[2]
+    return json.loads(body)["GoVersion"]
+    ### END SOLUTION
+""",
+            tests="""
+check.go_version(go_version, docker)
+### BEGIN HIDDEN TESTS
+check.go_version(go_version, docker, relayed=True)
+### END HIDDEN TESTS
+""",
+        ),
+        md("""
+## 3. The CLI and the SDK are API clients
+
+Let us watch the wire. `rawapi.Relay()` is a socket that passes every connection on to the
+engine and writes down each request it carries. Point the CLI and the SDK at it:
+""", "s2-wire-text"),
+        code("""
+import docker as docker_sdk
+import pandas as pd
+
+with rawapi.Relay() as relay:                       # relay.url is unix://<a new socket in front of the engine>
+    rawapi.cli("version", host=relay.url)                            # the docker CLI
+    docker_sdk.DockerClient(base_url=relay.url, version="auto").version()   # the Python SDK
+    rawapi.request("GET", "/_ping", relay.path)                       # our own HTTP/1.0 by hand
+pd.DataFrame([{"client": e.user_agent, "request": e.request_line, "reply": e.status_line}
+              for e in relay.exchanges])
+""", "s2-live-wire"),
+        md("""
+The CLI pings first (`HEAD /_ping`) to learn the API version, then asks `GET /v1.41/version`:
+the `/v1.41` prefix pins the API version so old clients keep working with new engines. Every
+`docker` command works like this: `docker ps` is `GET /containers/json`, `docker run` is
+`POST /containers/create` then `POST /containers/{id}/start`.
+
+### Listing containers: `GET /containers/json`
+
+The list comes back as a JSON array, one object per container, with its `Id`, `Names`,
+`Image`, `State` and `Labels`. By default only **running** containers are listed; the query
+string `?all=1` adds stopped ones, and `filters` lets the engine select by label. We start two
+labelled containers (one running, one only created) and ask:
+""", "s2-containers-text"),
+        code("""
+mine = {"course.demo": "listing"}
+running = docker.containers.run(lab.BASE_IMAGE, "sleep 120", detach=True, labels=mine)
+created = docker.containers.create(lab.BASE_IMAGE, "true", labels=mine)
+
+for query in ("", "?all=1"):
+    body = rawapi.request("GET", f"/containers/json{query}", SOCK).body
+    listed = [c for c in json.loads(body) if c["Labels"].get("course.demo") == "listing"]
+    print(f"GET /containers/json{query:7} ->", [(c["Id"][:12], c["State"]) for c in listed])
+running.remove(force=True)
+created.remove()
+""", "s2-live-containers"),
+        Exercise(
+            "count containers by label", points=3, covers=("S2",),
+            text="""
+Write `count_labelled(socket_path, label)` that returns how many containers, **running or
+not**, carry the label `label`, given as `"key=value"`. Use `GET /containers/json` by hand
+(filter in Python, or let the engine filter with `filters={"label":["key=value"]}`, URL-encoded).
+The tests create containers with a fresh label, some running and some not, and compare.
+""",
+            solution="""
+def count_labelled(socket_path, label):
+    ### BEGIN SOLUTION
+    key, _, value = label.partition("=")
+    body = http_get(socket_path, "/containers/json?all=1").partition(b"\\r\\n\\r\\n")[2]
+    return sum(1 for c in json.loads(body) if (c.get("Labels") or {}).get(key) == value)
+    ### END SOLUTION
+""",
+            tests="""
+check.count_labelled(count_labelled, docker, cases=[(1, 1)])
+### BEGIN HIDDEN TESTS
+check.count_labelled(count_labelled, docker, cases=[(2, 0), (0, 2)], relayed=True)
+### END HIDDEN TESTS
+""",
+        ),
+        Question(
+            2, text="""
+The seed note installs Docker with `curl -fsSL https://get.docker.com/ | sudo sh`. In three or
+four sentences: what exactly is risky about running a command like this, and what would you do
+instead on a machine you care about?
+""",
+            answer="""
+The pipe runs whatever the server sends as root, before anyone has read it: a compromised site,
+mirror or network path, or a mistyped address, gives an attacker full control of the machine,
+and a download cut short may run a half script. Instead, download the script to a file, read
+it, check its checksum or signature against one published elsewhere (and preview it, e.g. with
+--dry-run or in a throw-away VM/container), and only then run it; or better, install from the
+distribution's signed packages (apt-get install docker.io) or Docker's apt repository after
+verifying its key, so updates are signed and tracked.
+""",
+        ),
+    ),
+    cleanup="""
+lab.cleanup()   # remove anything this notebook left on the engine
+""",
+    #A plausible partial submission: exercise 1 right; exercise 2 returns the API version (a
+    #classic mix-up); exercise 3 not attempted; exercise 4 forgets that /containers/json lists
+    #running containers only.
+    partial={
+    "ex1-solution": None,
+    "ex2-solution": """
+import json
+
+
+def server_version(socket_path):
+    body = http_get(socket_path, "/version").partition(b"\\r\\n\\r\\n")[2]
+    return json.loads(body)["ApiVersion"]
+""".strip(),
+    "ex4-solution": """
+def count_labelled(socket_path, label):
+    key, _, value = label.partition("=")
+    body = http_get(socket_path, "/containers/json").partition(b"\\r\\n\\r\\n")[2]
+    return sum(1 for c in json.loads(body) if (c.get("Labels") or {}).get(key) == value)
+""".strip(),
+},
+)
