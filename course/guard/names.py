@@ -5,7 +5,7 @@ both name a container ``web`` would collide (409). The guard creates it as
 ``web--<owner>`` and adds ``web`` as a network alias on the container's networks,
 so the owner's other containers still reach it by name (Docker DNS). Lookups by
 name try the owner's engine name first; answers that show names show the learner's.
-Pure functions and rewrites; :mod:`course.guard.handlers` applies them.
+Pure functions and rewrites; the handlers in :mod:`course.guard.resources` apply them.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from course import config
 from course.guard.errors import Refused, not_found, refuse
-from course.guard.images import check_target
 from course.guard.names import Names, renamed_aliases
-from course.guard.policy import Needs
+from course.guard.resources.base import Needs
+from course.guard.resources.images import check_target
 from course.guard.settings import LABEL_ROLE, Settings
 from course.guard.upstream import Upstream
 

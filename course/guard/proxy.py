@@ -20,8 +20,9 @@ import h11
 
 from course.guard import routes
 from course.guard.errors import Refused, error_body
-from course.guard.handlers import STREAM, Forward, Handlers, Reply, body_kind
+from course.guard.handlers import Handlers, body_kind
 from course.guard.ports import PortForwards
+from course.guard.resources.base import STREAM, Forward, Reply
 from course.guard.settings import Settings
 from course.guard.streams import splice
 from course.guard.upstream import CHUNK, Upstream, next_event

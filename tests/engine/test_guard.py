@@ -2,8 +2,8 @@
 
 Two owners (alice, bob) each get a real guard process; docker-py talks to the
 guards only. Everything created carries this module's session label and is
-removed at the end. The first tests are pure (no engine): the body decoder and
-the Dockerfile reader.
+removed at the end. The pure tests (no engine) of the body decoder, the policy, the
+routes and the Dockerfile reader are in tests/unit/test_guard_*.py.
 """
 
 from __future__ import annotations
@@ -22,128 +22,12 @@ import pytest
 
 from course import config
 from course.engine import ping
-from course.guard import GuardThread, Limits, Settings, jsonbody, schema
-from course.guard import dockerfile as dockerfile_mod
-from course.guard.errors import Refused
-from course.guard.images import check_build_query
-from course.guard.policy import check_create
+from course.guard import GuardThread, Limits, Settings
 
 SESSION = f"test-guard-{os.getpid()}"
 BASE = "vmdocker/base:latest"
 LIMITS = Limits(memory=64 * 1024 * 1024, pids=64, nano_cpus=500_000_000)
-SETTINGS = Settings(owner="alice", session=SESSION, limits=LIMITS)
 OWNERS = ("alice", "bob")  # one real guard each (conftest.module_guards)
-
-
-# -- pure: what dockerd would decode, and what the policy makes of it ------------------------
-def decode_create(raw: str) -> dict:
-    return jsonbody.decode(raw.encode(), schema.CONTAINER_CREATE)
-
-
-@pytest.mark.parametrize("raw", [
-    '{"Image": "x", "HostConfig": {"privileged": false, "Privileged": true}}',
-    '{"Image": "x", "hostconfig": {"PRIVILEGED": true}}',
-    '{"Image": "x", "HostConfig": {"Privileged": true}, "HostConfig": {"Memory": 1}}',
-    '{"Image": "x", "HostConfig": {"Privileged": true}, "hostCONFIG": {}}',
-])
-def test_decoder_reads_case_and_duplicates_like_go(raw):
-    body = decode_create(raw)
-    assert body["HostConfig"]["Privileged"] is True
-    with pytest.raises(Refused) as err:
-        check_create(body, SETTINGS)
-    assert err.value.status == 403 and "Privileged" in err.value.message
-
-
-def test_decoder_folds_unicode_like_go_and_forwards_canonical_keys():
-    body = decode_create('{"Image": "x", "HostConfig": {"Bind\\u017f": ["data:/d"], "NetworkMode": "none"}}')
-    assert body["HostConfig"]["Binds"] == ["data:/d"]
-    out, needs = check_create(body, SETTINGS)
-    assert needs.volumes == {"data"}
-    assert b"Bind\\u017f" not in jsonbody.dumps(out) and b'"Binds"' in jsonbody.dumps(out)
-
-
-@pytest.mark.parametrize("raw, status", [
-    ('{"Image": "x", "Privileged": true}', 403),          # dockerd 20.10 reads top-level HostConfig fields
-    ('{"Image": "x", "HostConfig": {"Memory": NaN}}', 400),
-    ('{"Image": "x", "HostConfig": {"Memory": 1.5}}', 400),
-    ('{"Image": "x", "HostConfig": {"Privileged": "true"}}', 400),
-    ('{"Image": "x"} {"HostConfig": {}}', 400),           # Go would read only the first value
-    ('{"Image": "\\ud800"}', 400),                        # a lone surrogate Go would replace
-    ('{"Image": "x", "Unheard": {"Of": 1}}', 403),        # unknown and not empty: fail closed
-    ('[]', 400),
-])
-def test_decoder_refuses_what_it_cannot_check(raw, status):
-    with pytest.raises(Refused) as err:
-        decode_create(raw)
-    assert err.value.status == status
-
-
-def test_unknown_empty_fields_are_dropped():
-    assert decode_create('{"Image": "x", "Unheard": null, "Other": {}}') == {"Image": "x"}
-
-
-def test_caps_keep_lower_values_and_cap_higher_or_missing():
-    low, _ = check_create(decode_create('{"Image": "x", "HostConfig": {"Memory": 8388608, "PidsLimit": 10}}'),
-                          SETTINGS)
-    assert (low["HostConfig"]["Memory"], low["HostConfig"]["PidsLimit"]) == (8388608, 10)
-    high, _ = check_create(decode_create('{"Image": "x", "HostConfig": {"Memory": 1e12}}'.replace("1e12",
-                                         str(10**12))), SETTINGS)
-    assert high["HostConfig"]["Memory"] == LIMITS.memory and high["HostConfig"]["MemorySwap"] == LIMITS.memory
-    assert high["HostConfig"]["PidsLimit"] == LIMITS.pids and high["HostConfig"]["NanoCpus"] == LIMITS.nano_cpus
-    quota, _ = check_create(decode_create('{"Image": "x", "HostConfig": {"CpuQuota": 400000}}'), SETTINGS)
-    assert quota["HostConfig"]["CpuQuota"] == 50_000 and quota["HostConfig"]["NanoCpus"] == 0
-
-
-@pytest.mark.parametrize("host_config, named, endpoints, mode", [
-    ({"NetworkMode": "default"}, False, None, "none"),       # asks for nothing: no network at all
-    ({}, False, None, "none"),
-    ({"NetworkMode": "none"}, True, None, "none"),
-    ({"NetworkMode": "default"}, True, None, "owner"),       # a name others may look up
-    ({"NetworkMode": "bridge"}, False, None, "owner"),       # the default bridge means the owner's network
-    ({"NetworkMode": "default", "PortBindings": {"80/tcp": [{"HostPort": ""}]}}, False, None, "owner"),
-    ({"NetworkMode": "default"}, False, {"default": {}}, "owner"),
-    ({"NetworkMode": "mynet"}, False, None, "mynet"),
-])
-def test_a_container_gets_a_network_only_when_it_asks(host_config, named, endpoints, mode):
-    body = {"Image": "x", "HostConfig": dict(host_config)}
-    if endpoints:
-        body["NetworkingConfig"] = {"EndpointsConfig": endpoints}
-    out, needs = check_create(body, SETTINGS, named=named)
-    assert out["HostConfig"]["NetworkMode"] == (SETTINGS.network if mode == "owner" else mode)
-    assert needs.networks == ({"mynet"} if mode == "mynet" else set())
-
-
-@pytest.mark.parametrize("text", [
-    "FROM alpine\nADD http://example.invalid/x /x\n",
-    "FROM vmdocker/base\nADD $URL /x\n",
-    "FROM vmdocker/base\nONBUILD ADD https://example.invalid/x /x\n",
-    "ARG B\nFROM ${B}\n",
-    "FROM --platform=linux/arm64 vmdocker/base\n",
-    "# escape=`\nFROM vmdocker/base\nCOPY --from=$X / /\n",
-])
-def test_dockerfile_fetches_are_refused(text):
-    with pytest.raises(Refused):
-        dockerfile_mod.referenced_images(text, {})
-
-
-def test_dockerfile_images_with_args_stages_and_continuations():
-    text = ("# syntax=docker/dockerfile:1\nARG BASE=vmdocker/base\nFROM ${BASE} AS one\n"
-            "RUN echo \\\n  # a comment inside\n  hi\nFROM one\nCOPY --from=other:1 /a /b\nfrom scratch\n")
-    assert dockerfile_mod.referenced_images(text, {}) == {"vmdocker/base", "other:1"}
-    assert dockerfile_mod.referenced_images(text, {"BASE": "mine:2"}) == {"mine:2", "other:1"}
-
-
-def test_build_query_forces_network_pull_labels_and_limits():
-    query, needs, _ = check_build_query({"t": ["mine:1"], "networkmode": ["default"], "memory": ["9999999999"]},
-                                        SETTINGS)
-    assert query["networkmode"] == ["none"] and query["pull"] == ["0"]
-    assert query["memory"] == [str(LIMITS.memory)] and query["memswap"] == [str(LIMITS.memory)]
-    assert json.loads(query["labels"][0])[config.LABEL_OWNER] == "alice"
-    assert needs.tags == {"mine:1"}
-    for bad in ({"networkmode": ["host"]}, {"remote": ["https://example.invalid/c.tar"]}, {"pull": ["1"]},
-                {"t": ["vmdocker/base:latest"]}, {"t": ["evil.example/x:1"]}, {"version": ["2"]}):
-        with pytest.raises(Refused):
-            check_build_query(bad, SETTINGS)
 
 
 # -- the engine, through real guard processes ---------------------------------------------------

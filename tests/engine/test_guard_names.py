@@ -4,12 +4,12 @@ Container names are global in dockerd; the guard creates the container as ``web-
 aliases ``web`` on its networks and shows ``web`` back. Two owners (two real guard
 processes, unique to this run) use the same names at the same time; docker-py talks to
 the guards only, the engine client checks what dockerd really holds. Everything carries
-this module's session label and is removed at the end. The first tests are pure.
+this module's session label and is removed at the end. The pure tests of the mapping are in
+tests/unit/test_guard_naming.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,9 +20,6 @@ import pytest
 
 from course.engine.cleanup import leftovers
 from course.guard import Limits
-from course.guard.errors import Refused
-from course.guard.names import JsonLines, Names, renamed_aliases, with_alias
-from course.guard.regexp import matching
 
 SESSION = f"test-guard-names-{os.getpid()}"
 BASE = "vmdocker/base:latest"
@@ -30,68 +27,6 @@ LIMITS = Limits(memory=64 * 1024 * 1024, pids=64, nano_cpus=500_000_000)
 OWNERS = (f"names-a-{os.getpid()}", f"names-b-{os.getpid()}")
 #: A web server answering with its owner's id, on port 8080.
 HTTPD = ["sh", "-c", "mkdir -p /www && echo \"$WHO\" > /www/index.html && exec httpd -f -p 8080 -h /www"]
-
-
-# -- pure: the mapping -------------------------------------------------------------------------
-def test_names_map_both_ways():
-    names = Names("alice")
-    assert names.engine("web") == names.engine("/web") == "web--alice"
-    assert names.learner("/web--alice") == "/web" and names.learner("web--alice") == "web"
-    assert names.learner("web--alice--alice") == "web--alice"  # a learner's own "--alice" survives
-    assert names.learner("/web--bob") == "/web--bob" and names.learner("/eager_hopper") == "/eager_hopper"
-    assert names.mapped("/web--alice") == "web" and names.mapped("/eager_hopper") is None
-    assert names.candidates("web") == ["web--alice", "web"]   # the learner's name first, then id prefix
-    assert names.candidates("f" * 64) == ["f" * 64]          # a full id always wins in dockerd
-    assert names.candidates("a") == ["a"]                    # too short for a name: an id prefix
-    for bad in ("a", "-web", "web\n", "we b", "web/x", ""):
-        with pytest.raises(Refused) as err:
-            names.valid(bad)
-        assert err.value.status == 400 and "Invalid container name" in err.value.message
-    assert names.message('The container name "/web--alice" is already in use by "x--alicex"') == \
-        'The container name "/web" is already in use by "x--alicex"'
-
-
-def test_answers_show_the_learners_names():
-    names = Names("alice")
-    assert names.show_container({"Name": "/web--alice"})["Name"] == "/web"
-    assert names.show_list([{"Names": ["/web--alice"]}, {"Names": ["/db"]}]) == [{"Names": ["/web"]},
-                                                                                  {"Names": ["/db"]}]
-    assert names.show_network({"Containers": {"id": {"Name": "web--alice"}}})["Containers"]["id"]["Name"] == "web"
-    assert names.show_stats({"name": "/web--alice"})["name"] == "/web"
-    event = {"Type": "container", "Actor": {"Attributes": {"name": "site--alice", "oldName": "/web--alice"}}}
-    assert names.show_event(event)["Actor"]["Attributes"] == {"name": "site", "oldName": "/web"}
-    network_event = {"Type": "network", "Actor": {"Attributes": {"name": "net--alice"}}}
-    assert names.show_event(network_event)["Actor"]["Attributes"]["name"] == "net--alice"
-
-
-def test_aliases_go_on_every_network_the_container_joins():
-    assert with_alias(None, "vmdocker-guard-alice", "web") == {
-        "EndpointsConfig": {"vmdocker-guard-alice": {"Aliases": ["web"]}}}
-    assert with_alias({"EndpointsConfig": {"mine": {"Aliases": ["x", "web"]}}}, "mine", "web") == {
-        "EndpointsConfig": {"mine": {"Aliases": ["x", "web"]}}}
-    assert with_alias(None, "none", "web") is None
-    assert renamed_aliases(["web", "x", "0123456789ab"], "web", "site") == ["x", "0123456789ab", "site"]
-    assert renamed_aliases(None, None, "site") == ["site"]
-
-
-def test_json_lines_are_rewritten_across_chunks():
-    stream = JsonLines(Names("alice").show_stats)
-    assert stream.feed(b'{"name":"/web--alice","x":1}\n{"name":"/w') == b'{"name":"/web","x":1}\n'
-    assert stream.feed(b'eb--alice"}\nnot json\n') == b'{"name":"/web"}\nnot json\n'
-    assert stream.feed(b'{"name":"/db--alice"}') == b""
-    assert stream.end() == b'{"name":"/db"}'
-
-
-def test_name_filters_match_like_dockerd_and_never_stall_the_guard():
-    sources = [["/web", "web"], ["/web2", "web2"], ["/db", "db"]]
-    assert asyncio.run(matching(["web"], sources)) == [True, True, False]
-    assert asyncio.run(matching(["^/web$"], sources)) == [True, False, False]
-    assert asyncio.run(matching(["^(web|db)$"], sources)) == [True, False, True]   # in a child process
-    assert asyncio.run(matching(["(unclosed"], sources)) == [False, False, False]  # as Go: no match
-    started = time.monotonic()
-    with pytest.raises(Refused) as err:
-        asyncio.run(matching(["^(a+)+$"], [["a" * 64 + "!"]]))  # exponential in Python's re
-    assert err.value.status == 400 and time.monotonic() - started < 8
 
 
 # -- the engine, through two real guard processes ------------------------------------------------

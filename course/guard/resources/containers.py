@@ -1,24 +1,31 @@
-"""What a learner's container may be: pure checks and rewrites of create/update/exec bodies.
+"""Containers: what a learner's container may be, and the container endpoints.
 
 Allow-list: each HostConfig field is either allowed, allowed only empty, allowed
 only with listed values, or capped. Objects the body names (volumes, networks,
-images) are returned as :class:`Needs` for the proxy to check against the engine.
+images) are returned as :class:`~course.guard.resources.base.Needs` for the proxy to
+check against the engine. The rules (``check_*``) are pure checks and rewrites of
+create/update bodies; :class:`ContainerHandlers` applies them to the endpoints.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from dataclasses import dataclass, field
+from typing import Any
 
-from course.guard.errors import refuse
+from course.guard import jsonbody, schema
+from course.guard.errors import Refused, refuse
+from course.guard.names import JsonLines, with_alias
+from course.guard.regexp import matching
+from course.guard.resources.base import STREAM, Base, Forward, Needs, Reply, first, forced_labels
+from course.guard.resources.filters import dump_filters, parse_filters
+from course.guard.resources.volumes import VOLUME_NAME
+from course.guard.routes import Route
 from course.guard.settings import LABEL_PORTS, Limits, Settings
 
-#: Volume names the local driver accepts (and nothing that looks like a host path).
-VOLUME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: Names of networks and containers the guard passes on.
 OBJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-GUARD_LABEL_PREFIX = "edu.vmdocker.guard."
 PORT_KEY = re.compile(r"^(\d{1,5})(?:/([a-z]+))?$")
 NO_PRIVILEGES = {"no-new-privileges", "no-new-privileges:true", "no-new-privileges=true"}
 ULIMITS = {"nofile", "nproc", "core", "stack", "fsize", "cpu", "as", "data"}
@@ -66,23 +73,6 @@ MODES = {
 }
 
 
-@dataclass
-class Needs:
-    """Engine objects a request names; the proxy checks each belongs to the owner."""
-
-    volumes: set[str] = field(default_factory=set)
-    networks: set[str] = field(default_factory=set)
-    images: set[str] = field(default_factory=set)
-    tags: set[str] = field(default_factory=set)
-    ports: list[dict] = field(default_factory=list)
-
-
-def forced_labels(labels: dict | None, s: Settings) -> dict[str, str]:
-    """The learner's labels without guard-reserved ones, plus the owner's (which win)."""
-    kept = {k: v for k, v in (labels or {}).items() if not k.startswith(GUARD_LABEL_PREFIX)}
-    return {**kept, **s.labels}
-
-
 def check_create(body: dict, s: Settings, named: bool = False) -> tuple[dict, Needs]:
     """Check a ``POST /containers/create`` body; return it rewritten, and what it names.
 
@@ -117,13 +107,6 @@ def check_update(body: dict, s: Settings) -> dict:
     restart = (body.get("RestartPolicy") or {}).get("Name") or ""
     if restart not in RESTARTS:
         raise refuse(f"RestartPolicy {restart!r}", "it is not a restart policy", f"Use one of {sorted(RESTARTS)}")
-    return body
-
-
-def check_exec(body: dict) -> dict:
-    """Check a ``POST /containers/{id}/exec`` body."""
-    if body.get("Privileged"):
-        raise refuse("a privileged exec", "a privileged process is root on the host", "Exec without privileged")
     return body
 
 
@@ -303,3 +286,118 @@ def _ports(hc: dict, mode: str, s: Settings) -> list[dict]:
     if ports and mode == "none":
         raise refuse("published ports with NetworkMode none", "there is no network to reach", "")
     return ports
+
+
+class ContainerHandlers(Base):
+    """The container endpoints: create (checked), the owner's containers only, the learner's names."""
+
+    async def containers_list(self, route: Route, body: Any) -> Forward:
+        """The owner's containers, with the learner's names (``name`` filters apply to those)."""
+        fields = parse_filters(first(route.query, "filters"))
+        patterns = sorted(fields.pop("name", {}))
+        for key in ("before", "since"):  # container refs, maybe the learner's names
+            if fields.get(key):
+                fields[key] = {(await self.own.container(ref))["Id"]: True for ref in fields[key]}
+        fields.setdefault("label", {})[self.s.owner_filter] = True
+        query = {**route.query, "filters": [dump_filters(fields)]}
+        limit = first(query, "limit")
+        cut = int(limit) if patterns and limit.isdigit() and int(limit) > 0 else 0
+        if cut:  # dockerd would cut before the guard filters by name; a limit lists stopped ones too
+            query.pop("limit")
+            query["all"] = ["1"]
+
+        async def show(status: int, doc: Any) -> Any:
+            if status != 200 or not isinstance(doc, list):
+                return doc
+            for c in self.names.show_list(doc):
+                c["Ports"] = (c.get("Ports") or []) + self.ports.summary(c.get("Id", ""))
+            if patterns:
+                sources = [[n for name in c.get("Names") or [] for n in (name, name.lstrip("/"))] for c in doc]
+                doc = [c for c, hit in zip(doc, await matching(patterns, sources), strict=True) if hit]
+            return doc[:cut] if cut else doc
+
+        return Forward(route.target(query=query), rewrite=show)
+
+    async def containers_create(self, route: Route, body: Any) -> Forward:
+        query = dict(route.query)
+        name = first(query, "name")
+        doc, needs = check_create(jsonbody.decode(body, schema.CONTAINER_CREATE), self.s, named=bool(name))
+        if name:  # names are global in dockerd: the engine's is the owner's own, the learner's an alias
+            name = self.names.valid(name)
+            query["name"] = [self.names.engine(name)]
+            doc["NetworkingConfig"] = with_alias(doc.get("NetworkingConfig"), doc["HostConfig"]["NetworkMode"], name)
+        if doc["HostConfig"]["NetworkMode"] == self.s.network:
+            await self.own.ensure_network()
+        await self.own.check(needs)
+        return Forward(route.target(query=query), jsonbody.dumps(doc), json_body=True)
+
+    async def containers_inspect(self, route: Route, body: Any) -> Forward | Reply:
+        doc = await self.own.container(route.params["id"])
+        if route.query:
+            return Forward(self._with_id(route, doc["Id"]), rewrite=self._show)
+        return Reply(200, self._show(200, doc))
+
+    def _show(self, status: int, doc: Any) -> Any:
+        """An inspected container as the learner sees it: its own name, the ports the guard publishes."""
+        return self.names.show_container(self._show_ports(status, doc)) if status == 200 else doc
+
+    def _show_ports(self, status: int, doc: Any) -> Any:
+        if status == 200 and isinstance(doc, dict) and doc.get("Id") in self.ports.servers:
+            doc.setdefault("NetworkSettings", {})["Ports"] = self.ports.published(doc["Id"])
+        if status == 200 and isinstance(doc, dict):
+            requested = self.ports.requested((doc.get("Config") or {}).get("Labels"))
+            if requested:
+                doc.setdefault("HostConfig", {})["PortBindings"] = {
+                    p["port"]: [{"HostIp": "127.0.0.1", "HostPort": str(p["host"] or "")}] for p in requested}
+        return doc
+
+    async def containers_op(self, route: Route, body: Any) -> Forward:
+        doc = await self.own.container(route.params["id"])
+        stats = JsonLines(self.names.show_stats) if route.path.endswith("/stats") else None
+        return Forward(self._with_id(route, doc["Id"]), body=body if body is STREAM else None, transform=stats)
+
+    async def containers_rename(self, route: Route, body: Any) -> Forward:
+        doc = await self.own.container(route.params["id"])
+        new = first(route.query, "name")
+        if not new:  # dockerd says what is wrong
+            return Forward(self._with_id(route, doc["Id"], {"name": [""]}))
+        new = self.names.valid(new)
+        old = self.names.mapped(doc.get("Name") or "")
+
+        async def realias(status: int) -> None:
+            if status < 300:
+                with contextlib.suppress(Refused):
+                    await self.own.realias(doc["Id"], old, new)
+
+        return Forward(self._with_id(route, doc["Id"], {"name": [self.names.engine(new)]}), after=realias)
+
+    async def containers_start(self, route: Route, body: Any) -> Forward:
+        doc = await self.own.container(route.params["id"])
+        name = self.names.mapped(doc.get("Name") or "")
+        networks = (doc.get("NetworkSettings") or {}).get("Networks") or {}
+        if name and any(name not in ((ep or {}).get("Aliases") or []) for n, ep in networks.items() if n != "none"):
+            with contextlib.suppress(Refused):  # renamed while running: the new name resolves from now on
+                await self.own.realias(doc["Id"], None, name)
+        await self.ports.open(doc["Id"], self.ports.requested((doc.get("Config") or {}).get("Labels")))
+        return Forward(self._with_id(route, doc["Id"]))
+
+    async def containers_attach(self, route: Route, body: Any) -> Forward:
+        doc = await self.own.container(route.params["id"])
+        return Forward(self._with_id(route, doc["Id"]), hijack=True)
+
+    async def containers_update(self, route: Route, body: Any) -> Forward:
+        update = check_update(jsonbody.decode(body, schema.CONTAINER_UPDATE), self.s)
+        doc = await self.own.container(route.params["id"])
+        return Forward(self._with_id(route, doc["Id"]), jsonbody.dumps(update), json_body=True)
+
+    async def containers_remove(self, route: Route, body: Any) -> Forward:
+        doc = await self.own.container(route.params["id"])
+        query = {k: v for k, v in route.query.items() if k in ("force",)}
+        query["v"] = ["1"]  # anonymous volumes carry no owner label: they go with their container
+
+        async def forget(status: int) -> None:
+            if status < 300:
+                self.ports.close(doc["Id"])
+
+        path = f"/containers/{doc['Id']}"
+        return Forward(route.target(path=path, query=query), after=forget)
