@@ -33,6 +33,8 @@ from course.engine.cleanup import remove_labelled
 from course.engine.connect import DEFAULT_SOCKET
 from course.guard import start_guard
 from course.images import ensure_image
+from course.layout import Layout
+from course.material import lessons
 
 BASE = "vmdocker/base:latest"
 
@@ -57,7 +59,8 @@ def run_all(url: str, session: str) -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(config.ROOT / "source" / "containers" / "containers.ipynb", as_version=4)
+    lesson = lessons.get("containers")
+    nb = nbformat.read(Layout().source(lesson.assignment) / lesson.filename, as_version=4)
     saved = {k: os.environ.get(k) for k in ("DOCKER_HOST", "COURSE_SESSION")}
     os.environ.update(DOCKER_HOST=url, COURSE_SESSION=session)
     try:

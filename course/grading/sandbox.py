@@ -145,7 +145,7 @@ class Slot:
     owner: str
     guard: object  # course.guard.runner.GuardProcess
     lock: int  # file descriptor holding the slot's flock
-    second: object | None = None  # course.portability.Served: a guard on the second engine
+    second: object | None = None  # course.services.second_engine.Served: a guard on the second engine
 
     @property
     def env(self) -> dict[str, str]:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from course import config
+from course.layout import Layout
 from course.material import cells, lessons
 from course.material.lesson import SEED, Lesson, seed_title
 
@@ -30,8 +31,9 @@ def table_markdown() -> str:
     return "\n".join(rows)
 
 
-def write_index(path: Path = config.ROOT / "release" / "index.ipynb") -> Path:
-    """The course map notebook students open first."""
+def write_index(path: Path | None = None) -> Path:
+    """The course map notebook students open first (default: the course's ``release/index.ipynb``)."""
+    path = path or Layout().release() / "index.ipynb"
     total = sum(lesson.minutes for lesson in lessons.ordered())
     seeds = "\n".join(f"- **{point}** {seed_title(point)}" for point in SEED)
     cells.notebook([

@@ -22,8 +22,10 @@ from course import config
 from course.apps import labserver
 from course.engine import client, remove_labelled
 from course.engine.cleanup import leftovers
-from course.grading import nbgrader_api, parallel, students
+from course.grading import parallel, students
+from course.grading.scratch import make_course
 from course.grading.settings import course_config
+from course.layout import Layout
 from course.material import lessons
 from course.system import browser
 
@@ -163,8 +165,8 @@ def student_workspace(tmp: Path) -> Path:
     """A student's copy of the release with exercises 2-4 already answered (exercise 1 is typed in
     the browser) and a probe notebook with a progress bar and a plot."""
     ws = tmp / "student"
-    shutil.copytree(config.ROOT / "release" / lesson.assignment, ws / lesson.assignment)
-    source = nbformat.read(config.ROOT / "source" / NOTEBOOK, as_version=4)
+    shutil.copytree(Layout().release(lesson.assignment), ws / lesson.assignment)
+    source = nbformat.read(Layout().source(lesson.assignment) / lesson.filename, as_version=4)
     answers = {gid: text for gid, text in students.reference_answers(source).items() if gid != "ex1-solution"}
     nbformat.write(students.fill(nbformat.read(ws / NOTEBOOK, as_version=4), answers), ws / NOTEBOOK)
     probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in PROBE_CELLS])
@@ -193,11 +195,7 @@ def student_lab(tmp_path_factory, engine) -> Iterator[labserver.LabServer]:
 @pytest.fixture(scope="module")
 def graded_course(tmp_path_factory, engine) -> Path:
     """A scratch course directory with the three simulated students autograded."""
-    root = tmp_path_factory.mktemp("instructor-course")
-    for part in ("source", "release"):
-        shutil.copytree(config.ROOT / part, root / part)
-    shutil.copy(config.ROOT / "nbgrader_config.py", root)
-    assert nbgrader_api.generate(lesson.assignment, root).ok
+    root = make_course(tmp_path_factory.mktemp("instructor-course"), (lesson.assignment,))
     for kind in students.STUDENTS:
         students.write_submission(kind, lesson, root)
     results = parallel.autograde_all(lesson.assignment, list(students.STUDENTS), root, force=True, workers=2)

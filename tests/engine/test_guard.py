@@ -451,7 +451,7 @@ def test_networks_volumes_and_published_ports(alice):
 def test_push_through_the_guard_by_tag_without_credentials(alice, bob, engine):
     """A push of one tag checks that tag (not :latest) and needs no credentials from the learner;
     a push of every tag checks each; another owner's repository is not pushed."""
-    from course import registry
+    from course.services import registry
 
     address = registry.start_registry()
     repo = f"{address}/guard-push-{os.getpid()}"

@@ -202,13 +202,15 @@ finally:
 def test_two_submissions_using_the_same_name_grade_at_once(engine, tmp_path_factory):
     from course.grading import nbgrader_api, parallel, report, sandbox, students
     from course.grading.scratch import make_course
-    from course.material import containers as lesson
+    from course.layout import Layout
+    from course.material import lessons
+    lesson = lessons.get("containers")
 
     if not sandbox.available():
         pytest.skip("isolated grading needs root")
     import nbformat
 
-    root = make_course(tmp_path_factory.mktemp("same-name"), (lesson.ASSIGNMENT,))
+    root = make_course(tmp_path_factory.mktemp("same-name"), (lesson.assignment,))
     students.write_submission("solution", lesson, root)
     for who in ("same_a", "same_b"):
         path = students.write_submission("solution", lesson, root, student=who)
@@ -217,12 +219,12 @@ def test_two_submissions_using_the_same_name_grade_at_once(engine, tmp_path_fact
             if cell.metadata.get("nbgrader", {}).get("grade_id") == "ex1-solution":
                 cell.source = SAME_NAME.format(who=who) + "\n\n" + cell.source
         nbformat.write(nb, path)
-    results = {r.student: r for r in parallel.autograde_all(lesson.ASSIGNMENT, root=root, workers=2, timeout=120,
+    results = {r.student: r for r in parallel.autograde_all(lesson.assignment, root=root, workers=2, timeout=120,
                                                            isolate=True)}
     assert all(r.ok for r in results.values()), {s: r.reason for s, r in results.items()}
     held = {}
     for who in ("same_a", "same_b"):
-        nb = nbformat.read(root / "autograded" / who / lesson.ASSIGNMENT / f"{lesson.NOTEBOOK}.ipynb", as_version=4)
+        nb = nbformat.read(Layout(root).autograded(who, lesson.assignment) / lesson.filename, as_version=4)
         text = "\n".join(o.get("text", "") + o.get("evalue", "") for c in nb.cells for o in c.get("outputs", []))
         assert "APIError" not in text and "AssertionError" not in text, text[-2000:]
         held[who] = [float(x) for x in next(ln for ln in text.splitlines() if ln.startswith("HELD")).split()[1:]]
@@ -232,4 +234,4 @@ def test_two_submissions_using_the_same_name_grade_at_once(engine, tmp_path_fact
     by_student = scores.groupby("student")["score"].sum()
     assert by_student["same_a"] == by_student["same_b"] == by_student["solution"], by_student.to_dict()
     for who in results:
-        assert sum(leftovers(engine, nbgrader_api.submission_session(lesson.ASSIGNMENT, who, root)).values()) == 0
+        assert sum(leftovers(engine, nbgrader_api.submission_session(lesson.assignment, who, root)).values()) == 0

@@ -18,6 +18,7 @@ from course.engine import client
 from course.engine.cleanup import leftovers
 from course.grading import nbgrader_api, parallel, report, sandbox, students
 from course.grading.scratch import make_course
+from course.layout import Layout
 from course.material import lessons
 
 lesson = lessons.get("containers")
@@ -90,7 +91,7 @@ def attacked(tmp_path_factory, engine):
 
 
 def _outputs(root: Path, student: str) -> str:
-    nb = nbformat.read(root / "autograded" / student / ASSIGNMENT / f"{lesson.notebook}.ipynb", as_version=4)
+    nb = nbformat.read(Layout(root).autograded(student, ASSIGNMENT) / lesson.filename, as_version=4)
     return "\n".join(o.get("text", "") + o.get("evalue", "") for c in nb.cells for o in c.get("outputs", []))
 
 
@@ -129,7 +130,7 @@ def test_kernel_suicide_is_reported(attacked):
 def test_output_flood_is_capped(attacked):
     root, results = attacked
     assert results["output_flood"].ok, results["output_flood"].reason
-    size = (root / "autograded" / "output_flood" / ASSIGNMENT / f"{lesson.notebook}.ipynb").stat().st_size
+    size = (Layout(root).autograded("output_flood", ASSIGNMENT) / lesson.filename).stat().st_size
     assert size < 8 << 20
     assert "[output cut" in _outputs(root, "output_flood")
 

@@ -14,6 +14,7 @@ import pytest
 from course.engine.cleanup import leftovers
 from course.grading import ledger, nbgrader_api, parallel, report, students
 from course.grading.scratch import make_course
+from course.layout import Layout
 from course.material import lessons
 
 lesson = lessons.get("containers")
@@ -53,7 +54,7 @@ def klass(tmp_path_factory, engine):
     _edit(p, "ex1-solution", "import time\ndocker.containers.run(lab.BASE_IMAGE, 'sleep 300', detach=True)\n"
                              "time.sleep(600)")
     students.write_submission("solution", lesson, root, student="corrupt").write_text("{not json")
-    (root / "submitted" / "missing" / ASSIGNMENT).mkdir(parents=True)
+    Layout(root).submitted("missing", ASSIGNMENT).mkdir(parents=True)
     p = students.write_submission("solution", lesson, root, student="deleted")
     _edit(p, "ex2-tests", None)
     p = students.write_submission("solution", lesson, root, student="tampered")
@@ -113,7 +114,7 @@ def test_ledger_and_resume(klass):
     assert {s for (_, s) in recorded} == set(results)
     # A rerun grades only what is new or failed.
     students.write_submission("partial", lesson, root, student="late")
-    (root / "submitted" / "slow").rename(root / "slow-away")  # too slow to regrade here
+    Layout(root).submitted("slow").rename(root / "slow-away")  # too slow to regrade here
     again = {r.student for r in parallel.autograde_all(ASSIGNMENT, root=root, workers=2)}
     assert again == {"late", "dies", "corrupt", "missing"}
 
@@ -148,7 +149,7 @@ def test_report_files_and_columns(klass):
 def test_feedback_hides_hidden_tests(klass):
     root, _ = klass
     assert nbgrader_api.generate_feedback(ASSIGNMENT, "partial", root).ok
-    html = (root / "feedback" / "partial" / ASSIGNMENT / f"{lesson.notebook}.html").read_text()
+    html = (Layout(root).feedback("partial", ASSIGNMENT) / f"{lesson.notebook}.html").read_text()
     assert "BEGIN HIDDEN TESTS" not in html and "hidden-box-7" not in html
     assert "64 MiB is 67108864 bytes" in html  # the visible test's explanation is kept
 

@@ -1,4 +1,4 @@
-"""The course registry (course.registry), Dockerfile builds (course.dockerfiles) and the `images` checks."""
+"""The course registry (course.services.registry), Dockerfile builds (course.lab.dockerfiles) and the `images` checks."""
 
 from __future__ import annotations
 

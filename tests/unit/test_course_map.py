@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from course import config
+from course.layout import Layout
 from course.material import build, coursemap, lessons
 from course.material.lesson import SEED
 
@@ -46,7 +47,7 @@ def test_seed_names_appear(name):
 
 def test_index_is_current(tmp_path):
     made = coursemap.write_index(tmp_path / "index.ipynb")
-    committed = config.ROOT / "release" / "index.ipynb"
+    committed = Layout().release() / "index.ipynb"
     assert nbformat.read(made, as_version=4).cells[0].source == nbformat.read(committed, 4).cells[0].source, (
         "release/index.ipynb is out of date: run `course build-source`")
     assert build.source_path(LESSONS[0]).exists()

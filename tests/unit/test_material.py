@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 
 import nbformat
@@ -20,19 +21,21 @@ def _cells(path):
     return [(c.cell_type, c.source, json.dumps(c.metadata, sort_keys=True)) for c in nb.cells]
 
 
+TINY = Lesson(
+    assignment="tiny", position=1, title="A tiny lesson", minutes=5, seed_points=("S3",),
+    questions=("What is a container?",), objectives=("start a container", "stop it"),
+    keypoints=("A container is a process.",), checks="containers",
+    episode=(md("## 1. Concept", "s3-concept"), code("print(1)", "s3-live-one"),
+             Exercise("one", points=1, covers=("S3",), text="Do one.", solution="x = 1", tests="check.one()"),
+             Exercise("two", points=3, covers=("S3",), text="Do two.", solution="y = 2", tests="check.two()",
+                      lead="Some context first.", helper="GIVEN = 1"),
+             Question(2, text="Why?", answer="Because.")),
+    cleanup="lab.cleanup()",
+)
+
+
 def _tiny(**overrides) -> Lesson:
-    facts = dict(
-        assignment="tiny", position=1, title="A tiny lesson", minutes=5, seed_points=("S3",),
-        questions=("What is a container?",), objectives=("start a container", "stop it"),
-        keypoints=("A container is a process.",), checks="containers",
-        episode=(md("## 1. Concept", "s3-concept"), code("print(1)", "s3-live-one"),
-                 Exercise("one", points=1, covers=("S3",), text="Do one.", solution="x = 1", tests="check.one()"),
-                 Exercise("two", points=3, covers=("S3",), text="Do two.", solution="y = 2", tests="check.two()",
-                          lead="Some context first.", helper="GIVEN = 1"),
-                 Question(2, text="Why?", answer="Because.")),
-        cleanup="lab.cleanup()",
-    )
-    return Lesson(**(facts | overrides))
+    return dataclasses.replace(TINY, **overrides)
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda m: m.assignment)
