@@ -14,6 +14,7 @@ from nbgrader.apps import NbGraderAPI
 from course import config
 from course.engine import client, remove_labelled
 from course.grading.settings import course_config
+from course.layout import Layout
 from course.system import venv
 
 venv.ensure_on_path()
@@ -75,7 +76,7 @@ def autograde(assignment: str, student: str, root: Path = config.ROOT, force: bo
 
 def release_to_exchange(assignment: str, root: Path = config.ROOT) -> Outcome:
     """``nbgrader release_assignment`` into the course's exchange (created world-writable, sticky)."""
-    exchange = Path(course_config(root).Exchange.root)
+    exchange = Layout(root).exchange
     exchange.mkdir(parents=True, exist_ok=True)
     exchange.chmod(0o3777)  # nbgrader's requirement for a shared exchange
     return Outcome.of(api(root).release_assignment(assignment))

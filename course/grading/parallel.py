@@ -94,10 +94,10 @@ def to_grade(assignment: str, students: list[str], root: Path, force: bool) -> l
     """Resume: without ``force``, only submissions not yet graded successfully."""
     if force:
         return students
-    done = ledger.load(root)
+    done, layout = ledger.load(root), Layout(root)
     return [s for s in students
             if not (done.get((assignment, s)) and done[(assignment, s)].ok
-                    and Layout(root).autograded(s, assignment).is_dir())]
+                    and layout.autograded(s, assignment).is_dir())]
 
 
 def expected_seconds(assignments: set[str], root: Path) -> dict[str, float]:
