@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -14,8 +15,19 @@ console = Console(soft_wrap=True)  # tables are wide: never fold them
 
 
 @click.group()
-def main() -> None:
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None, envvar="COURSE_ROOT",
+              help="The course directory (default: this repository).")
+@click.pass_context
+def main(ctx: click.Context, root: Path | None) -> None:
     """VMs and Docker, by doing: the instructor's and the lab's command."""
+    ctx.obj = Path(root).resolve() if root else config.ROOT
+
+
+def _course(ctx: click.Context):
+    """The course directory the command works on (checked: a clear error if it is not one)."""
+    from course.apps import preflight
+
+    return preflight.course_dir(ctx.obj)
 
 
 @main.command()
@@ -97,12 +109,25 @@ def doctor() -> None:
 
 
 @main.command("build-source")
-def build_source() -> None:
+@click.pass_context
+def build_source(ctx: click.Context) -> None:
     """Write source/ and the course map from the lessons (course/material/lessons)."""
     from course.material.build import build_source as build
 
-    for path in build():
-        console.print(f"wrote {path.relative_to(config.ROOT)}")
+    for path in build(ctx.obj):
+        console.print(f"wrote {path.relative_to(ctx.obj)}")
+
+
+def _known(assignments: tuple[str, ...]) -> list[str]:
+    """The assignments asked for (all by default), each one the course has."""
+    from course.material import lessons
+
+    known = lessons.names()
+    unknown = [a for a in assignments if a not in known]
+    if unknown:
+        raise click.BadParameter(f"no assignment {', '.join(unknown)}; the course has {', '.join(known)}",
+                                 param_hint="ASSIGNMENTS")
+    return list(assignments) or known
 
 
 def _require(outcome, what: str) -> None:
@@ -114,36 +139,48 @@ def _require(outcome, what: str) -> None:
 @click.argument("assignments", nargs=-1)
 @click.option("--exchange/--no-exchange", default=False,
               help="Also release to nbgrader's exchange, for the students' Assignments tab.")
-def release(assignments: tuple[str, ...], exchange: bool) -> None:
+@click.pass_context
+def release(ctx: click.Context, assignments: tuple[str, ...], exchange: bool) -> None:
     """Generate the student versions (release/) with nbgrader; all assignments by default."""
     from course.grading import nbgrader_api
-    from course.material import lessons
 
-    for name in assignments or lessons.names():
-        _require(nbgrader_api.generate(name), f"generate_assignment {name}")
+    root = _course(ctx).root
+    for name in _known(assignments):
+        _require(nbgrader_api.generate(name, root), f"generate_assignment {name}")
         if exchange:
-            _require(nbgrader_api.release_to_exchange(name), f"release_assignment {name}")
+            _require(nbgrader_api.release_to_exchange(name, root), f"release_assignment {name}")
         console.print(f"released {name}" + (" (and to the exchange)" if exchange else ""))
 
 
 @main.command()
 @click.argument("assignment")
-def collect(assignment: str) -> None:
+@click.pass_context
+def collect(ctx: click.Context, assignment: str) -> None:
     """Collect submissions of ASSIGNMENT from nbgrader's exchange into submitted/."""
+    from course.apps import preflight
     from course.grading import nbgrader_api
 
-    _require(nbgrader_api.collect(assignment), f"collect {assignment}")
+    layout = _course(ctx)
+    preflight.released(layout, _known((assignment,)))
+    _require(nbgrader_api.collect(assignment, layout.root), f"collect {assignment}")
     console.print(f"collected {assignment}")
 
 
 @main.command()
 @click.argument("assignment")
 @click.option("--student", default=None, help="Only this student.")
-def feedback(assignment: str, student: str | None) -> None:
+@click.pass_context
+def feedback(ctx: click.Context, assignment: str, student: str | None) -> None:
     """Generate HTML feedback (hidden tests and their code stay hidden)."""
+    from course.apps import preflight
     from course.grading import nbgrader_api
 
-    _require(nbgrader_api.generate_feedback(assignment, student), f"generate_feedback {assignment}")
+    layout = _course(ctx)
+    preflight.released(layout, _known((assignment,)))
+    preflight.graded(layout)
+    if student:
+        preflight.submitted(layout, [assignment], [student])
+    _require(nbgrader_api.generate_feedback(assignment, student, layout.root), f"generate_feedback {assignment}")
     console.print(f"feedback written to feedback/*/{assignment}/")
 
 
@@ -153,21 +190,24 @@ def feedback(assignment: str, student: str | None) -> None:
 @click.option("--force", is_flag=True, help="Regrade submissions already graded.")
 @click.option("--workers", type=int, default=None, help="Parallel graders (default: CPU count).")
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds per submission.")
-def autograde(assignments: tuple[str, ...], students: tuple[str, ...], force: bool, workers: int | None,
-              timeout: float) -> None:
+@click.pass_context
+def autograde(ctx: click.Context, assignments: tuple[str, ...], students: tuple[str, ...], force: bool,
+              workers: int | None, timeout: float) -> None:
     """Autograde the submissions of ASSIGNMENTS (default: all) into the gradebook, in parallel; resumable.
 
     Several assignments share one pool of workers, longest submissions first.
     """
+    from course.apps import preflight
     from course.grading import parallel, report
-    from course.material import lessons
 
-    known = lessons.names()
-    unknown = [a for a in assignments if a not in known]
-    if unknown:
-        raise click.BadParameter(f"no assignment {', '.join(unknown)}; the course has {', '.join(known)}",
-                                 param_hint="ASSIGNMENTS")
-    results = parallel.autograde(list(assignments) or known, list(students) or None, force=force,
+    layout = _course(ctx)
+    chosen = _known(assignments)
+    # Named assignments must be released; by default, those that have submissions.
+    preflight.released(layout, chosen if assignments else [a for a in chosen if layout.students(a)])
+    if students:
+        preflight.submitted(layout, chosen, list(students))
+    preflight.engine()
+    results = parallel.autograde(chosen, list(students) or None, layout.root, force=force,
                                  workers=workers, timeout=timeout)
     console.print(report.outcome_table(results))
     if any(not r.ok for r in results):
@@ -175,11 +215,16 @@ def autograde(assignments: tuple[str, ...], students: tuple[str, ...], force: bo
 
 
 @main.command()
-def grades() -> None:
-    """The grade report: scores, item analysis, summary; CSVs and a histogram in reports/."""
+@click.option("--html", is_flag=True, help="Also write reports/report.html, one page to open in a browser.")
+@click.pass_context
+def grades(ctx: click.Context, html: bool) -> None:
+    """The grade report: scores, summary, item analysis; CSVs and a histogram in reports/."""
+    from course.apps import preflight
     from course.grading import report as rep
 
-    rep.show(console)
+    layout = _course(ctx)
+    preflight.graded(layout)
+    rep.show(console, layout.root, html=html)
 
 
 @main.command()
@@ -216,20 +261,22 @@ def try_(assignments: tuple[str, ...]) -> None:
 @click.option("--student", default=None,
               help="Student mode on a shared machine: kernels reach the engine only through this "
                    "student's guard, and see only their own containers, networks and volumes.")
-def lab(port: int, token: str | None, ip: str, mode: str, student: str | None) -> None:
+@click.pass_context
+def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, student: str | None) -> None:
     """Start JupyterLab on a student copy of the released notebooks (or the instructor's course)."""
-    from course.apps import labserver
+    from course.apps import labserver, preflight
 
+    root = _course(ctx).root
+    preflight.port_free(ip, port)
     if not student:
-        sys.exit(labserver.run(port=port, token=token, ip=ip, mode=mode))
-    from course.engine import bootstrap
+        sys.exit(labserver.run(port=port, token=token, ip=ip, mode=mode, course_root=root))
     from course.guard import start_guard
 
-    bootstrap.ensure_engine()
+    preflight.engine()
     guard = start_guard(student, mode=0o600)
     try:
         console.print(f"engine access through {student}'s guard: {guard.url}")
-        code = labserver.run(port=port, token=token, ip=ip, mode=mode, docker_host=guard.url)
+        code = labserver.run(port=port, token=token, ip=ip, mode=mode, docker_host=guard.url, course_root=root)
     finally:
         guard.stop()
     sys.exit(code)

@@ -45,7 +45,7 @@ def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = ()) 
     failures += [r for r in results if not r.ok]
     if failures:
         console.print("[red]some submissions could not be graded:[/]\n" + report.outcome_table(failures))
-    report.show(console, root)
+    report.show(console, root, detail=False, html=True)  # narrow; per question is in the report
     table = report.score_table(root)
     verdicts = [ordered(table, lesson.assignment) for lesson in chosen]
     for ok, text in verdicts:

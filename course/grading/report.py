@@ -7,6 +7,7 @@ and the course's own long-form CSV.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -16,12 +17,14 @@ matplotlib.use("Agg")  # files, not windows: the report runs headless
 import matplotlib.pyplot as plt
 import nbformat
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 from nbgrader.api import Gradebook
 from nbgrader.plugins.export import CsvExportPlugin
 
 from course import config
 from course.grading import ledger
 from course.layout import Layout
+from course.material import lessons
 
 COLUMNS = ["student", "assignment", "notebook", "question", "score", "max_score", "auto"]
 
@@ -52,6 +55,31 @@ def score_table(root: Path = config.ROOT) -> pd.DataFrame:
     maxima = df.drop_duplicates(["assignment", "question"]).set_index(["assignment", "question"])["max_score"]
     table.loc["(max)"] = [*maxima.reindex(table.columns[:-1]).tolist(), maxima.sum()]
     return table.sort_values(("all", "total"), ascending=False)
+
+
+def totals_table(root: Path = config.ROOT) -> pd.DataFrame:
+    """One row per student, one column per assignment (in course order): "score/max", autograded.
+
+    Narrow on purpose: six assignments fit an ordinary terminal; per question is in the report.
+    """
+    df = scores(root)
+    df = df[df["auto"]]
+    if df.empty:
+        return pd.DataFrame()
+    order = {name: i for i, name in enumerate(lessons.names())}
+    got = df.groupby(["student", "assignment"])["score"].sum().unstack()
+    got = got[sorted(got.columns, key=lambda a: (order.get(a, len(order)), a))]
+    best = df.drop_duplicates(["assignment", "question"]).groupby("assignment")["max_score"].sum()
+    table = got.apply(lambda col: col.map(lambda v: "-" if pd.isna(v) else f"{v:g}/{best[col.name]:g}"))
+    table.columns.name = None
+    return table.loc[got.sum(axis=1).sort_values(ascending=False).index]
+
+
+def could_not_run(root: Path = config.ROOT) -> pd.DataFrame:
+    """The submissions the course could not grade, with the reason (never a silent 0)."""
+    rows = [{"assignment": a, "student": s, "reason": g.reason, "seconds": round(g.seconds, 1)}
+            for (a, s), g in sorted(ledger.load(root).items()) if not g.ok]
+    return pd.DataFrame(rows, columns=["assignment", "student", "reason", "seconds"])
 
 
 def first_feedback_line(root: Path, student: str, assignment: str, notebook: str, question: str) -> str:
@@ -97,8 +125,8 @@ def summary(root: Path = config.ROOT) -> pd.DataFrame:
     return stats.assign(could_not_run=failed)
 
 
-def histogram(root: Path, path: Path) -> Path:
-    """A PNG histogram of total autograded scores, one panel per assignment."""
+def histogram_figure(root: Path = config.ROOT):
+    """Total autograded scores, one panel per assignment (a matplotlib figure; the caller closes it)."""
     df = scores(root)
     totals = df[df["auto"]].groupby(["assignment", "student"])["score"].sum().reset_index()
     assignments = sorted(totals["assignment"].unique()) or ["(none)"]
@@ -108,15 +136,22 @@ def histogram(root: Path, path: Path) -> Path:
         ax.set_title(name)
         ax.set_xlabel("autograded score")
         ax.set_ylabel("students")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # students come whole
     fig.tight_layout()
+    return fig
+
+
+def histogram(root: Path, path: Path) -> Path:
+    """A PNG histogram of total autograded scores, one panel per assignment."""
+    fig = histogram_figure(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 
 
-def export(root: Path = config.ROOT) -> dict[str, Path]:
-    """Write the report files under ``root/reports``: nbgrader's CSV, ours, items, histogram."""
+def export(root: Path = config.ROOT, html: bool = False) -> dict[str, Path]:
+    """Write the report files under ``root/reports``: nbgrader's CSV, ours, items, histogram (and the page)."""
     out = Layout(root).reports
     out.mkdir(parents=True, exist_ok=True)
     files = {"nbgrader_csv": out / "grades.csv", "scores_csv": out / "scores-long.csv",
@@ -126,17 +161,33 @@ def export(root: Path = config.ROOT) -> dict[str, Path]:
     scores(root).to_csv(files["scores_csv"], index=False)
     item_analysis(root).to_csv(files["items_csv"], index=False)
     histogram(root, files["histogram"])
+    if html:
+        from course.grading import report_html  # it draws on this module
+
+        files["html"] = report_html.write(root)
     return files
 
 
-def show(console, root: Path = config.ROOT) -> dict[str, Path]:
-    """Print the report (scores, summary, items) and write its files; return their paths."""
-    console.print(score_table(root).to_string())
+def show(console, root: Path = config.ROOT, detail: bool = True, html: bool = False) -> dict[str, Path]:
+    """Print the report and write its files; return their paths.
+
+    Scores per student and assignment and the summary always (narrow: they fit 100 columns);
+    with ``detail`` the item analysis too. Per question is in the files.
+    """
+    totals = totals_table(root)
+    console.print("scores (autograded, score/max):\n" + (totals.to_string() if not totals.empty else "(none)"))
     console.print("\nsummary per assignment:\n" + summary(root).round(2).to_string())
-    items = item_analysis(root)
-    console.print("\nitem analysis (most failed first):\n" + items.round(2).to_string(index=False))
-    files = export(root)
-    console.print("\nreport files: " + ", ".join(str(p.relative_to(root)) for p in files.values()))
+    for row in could_not_run(root).itertuples():  # never silently 0: say which, and why
+        console.print(textwrap.shorten(f"could not run: {row.assignment}/{row.student}: {row.reason}", 100))
+    if detail:
+        items = item_analysis(root)
+        console.print("\nitem analysis (most failed first):\n" + items.round(2).to_string(index=False))
+    files = export(root, html=html)
+    if "html" in files:
+        console.print(f"\nfull report (open it in a browser): {files['html'].relative_to(root)}")
+    others = [p for key, p in files.items() if key != "html"]
+    console.print(f"{'also' if 'html' in files else 'report files'} in {others[0].parent.relative_to(root)}/: "
+                  + ", ".join(p.name for p in others))
     return files
 
 

@@ -324,3 +324,24 @@ def test_instructor_sees_graded_submissions(page, instructor_lab, graded_course)
         row = frame.locator("tr", has=frame.locator(".student-id", has_text=re.compile(f"^{student}$")))
         expect(row.locator(".score")).to_have_text(f"{score:g} / {max_score:g}", timeout=STEP)
     shot(page, "instructor-2-submissions")
+
+
+def test_instructor_opens_the_html_grade_report(page, graded_course):
+    """`course grades --html`: one self-contained page with scores, plots, items and what could not run."""
+    from playwright.sync_api import expect
+
+    from course.grading import report_html
+
+    path = report_html.write(graded_course)
+    assert "src=\"http" not in path.read_text() and "<link" not in path.read_text()  # nothing fetched from elsewhere
+    page.goto(path.as_uri())
+    expect(page.locator("h1")).to_have_text("Grade report: vm-docker")
+    scores = page.locator("table").first
+    for student, total in (("solution", "10/10"), ("untouched", "0/10")):
+        expect(scores.locator("tr", has_text=student)).to_contain_text(total)
+    expect(page.get_by_text("Every submission ran")).to_be_visible()
+    expect(page.locator("table", has_text="feedback learners saw most")).to_contain_text("ex2-tests")
+    plot = page.locator("img")
+    assert plot.evaluate("img => img.complete && img.naturalWidth") > 0  # the inline plot renders
+    page.set_viewport_size({"width": 1200, "height": 1600})
+    shot(page, "report-1-html")

@@ -66,3 +66,24 @@ def test_feedback_explains_the_partial_mistake(graded, course_root):
 def test_score_table_has_max_row(graded, course_root):
     table = report.score_table(course_root)
     assert "(max)" in table.index and ("all", "total") in table.columns
+
+
+def test_what_the_demo_prints_last_fits_100_columns(graded, course_root):
+    """One row per student, one column per assignment, the report's place: an ordinary terminal holds it."""
+    import io
+
+    from rich.console import Console
+
+    from course.apps.demo import ordered
+
+    out = io.StringIO()
+    console = Console(file=out, soft_wrap=True, width=400)  # soft wrap: lines as long as they are
+    files = report.show(console, course_root, detail=False, html=True)
+    for lesson in LESSONS:
+        console.print(ordered(report.score_table(course_root), lesson.assignment)[1])
+    lines = out.getvalue().splitlines()
+    assert max(map(len, lines)) <= 100, max(lines, key=len)
+    header = next(ln for ln in lines if ln.lstrip().startswith("vms"))
+    assert header.split() == [lesson.assignment for lesson in LESSONS]
+    assert any(ln.startswith("solution") and "10/10" in ln for ln in lines)
+    assert files["html"].exists() and "reports/report.html" in out.getvalue()

@@ -1,0 +1,80 @@
+"""What a command checks before it changes anything: wrong input gets one line, what is wrong and what to run.
+
+Each check raises :class:`BadInput` (click prints it as one ``Error:`` line and exits 1)
+before the command writes a file, opens the gradebook for writing or starts a grader.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from pathlib import Path
+
+import click
+
+from course.layout import Layout
+
+
+class BadInput(click.ClickException):
+    """Something the command was given is wrong; the message says what to do instead."""
+
+
+def course_dir(root: Path) -> Layout:
+    """The course directory at ``root``: a folder with nbgrader's config and ``source/``."""
+    layout = Layout(root)
+    if not (layout.root / "nbgrader_config.py").is_file() or not layout.source().is_dir():
+        raise BadInput(f"no course directory at {layout.root} (no nbgrader_config.py and source/ there): "
+                       "pass --root with the folder that holds them, or run from the course's repository")
+    return layout
+
+
+def released(layout: Layout, assignments: list[str]) -> None:
+    """Every one of ``assignments`` is in the gradebook (``course release`` puts it there)."""
+    names = set()
+    if layout.gradebook.exists():  # opening a missing gradebook would create it: check first
+        from nbgrader.api import Gradebook
+
+        with Gradebook(layout.db_url) as gb:
+            names = {a.name for a in gb.assignments}
+    missing = [a for a in assignments if a not in names]
+    if missing:
+        raise BadInput(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not released in {layout.root}: "
+                       f"run `course release {' '.join(missing)}` first")
+
+
+def submitted(layout: Layout, assignments: list[str], students: list[str]) -> None:
+    """Each student asked for has a submission of at least one of ``assignments``."""
+    for student in students:
+        if not any(layout.submitted(student, a).is_dir() for a in assignments):
+            where = layout.submitted(student, assignments[0]).relative_to(layout.root)
+            raise BadInput(f"{student} has no submission of {', '.join(assignments)} (no {where}/): "
+                           f"check the id, or collect it first with `course collect {assignments[0]}`")
+
+
+def graded(layout: Layout) -> None:
+    """Something has been graded here: the gradebook exists."""
+    if not layout.gradebook.exists():
+        raise BadInput(f"nothing graded yet in {layout.root} (no gradebook.db): run `course autograde` first")
+
+
+def engine() -> str:
+    """A Docker Engine answers (the course starts Debian's where it may); its URL."""
+    from course.engine import bootstrap
+    from course.engine.connect import EngineUnavailable
+
+    try:
+        return bootstrap.ensure_engine()
+    except EngineUnavailable as exc:
+        raise BadInput(f"no Docker Engine: {exc}") from None
+
+
+def port_free(ip: str, port: int) -> None:
+    """Nothing listens on ``ip:port`` yet."""
+    with socket.socket() as s:
+        try:
+            s.bind((ip, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise BadInput(f"cannot listen on {ip}:{port} ({exc.strerror}): pick another --ip or --port") from None
+            raise BadInput(f"port {port} on {ip} is in use (another lab or server?): "
+                           f"pick another, for example `course lab --port {port + 1}`") from None
