@@ -44,7 +44,7 @@ def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = ()) 
     results = parallel.autograde([lesson.assignment for lesson in chosen], list(students.STUDENTS), root, force=True)
     failures += [r for r in results if not r.ok]
     if failures:
-        console.print("[red]some submissions could not be graded:[/]\n" + report.outcome_table(failures))
+        console.print(f"[red]{len(failures)} submission(s) could not be graded: see 'could not run' below[/]")
     report.show(console, root, detail=False, html=True)  # narrow; per question is in the report
     table = report.score_table(root)
     verdicts = [ordered(table, lesson.assignment) for lesson in chosen]

@@ -1,6 +1,6 @@
 """A lesson as data, like a Carpentries episode: its facts written once, its notebook generated.
 
-A lesson module in :mod:`course.lessons` declares one :class:`Lesson`: title, time, seed
+A lesson module in :mod:`course.material.lessons` declares one :class:`Lesson`: title, time, seed
 points, the questions it answers, objectives, key points, and an episode of text cells, live
 cells, :class:`Exercise` and :class:`Question` items. The intro cell, each exercise's heading
 ("### Exercise 2 (3 points): ..."), its points, its test cell's import, the key points cell
@@ -33,14 +33,14 @@ def seed_title(point: str) -> str:
     return name[0].upper() + name[1:]
 
 
-_NBSP = "\x00"
+_KEEP = "\x00"  # stands for a space inside a code span while wrapping
 
 
 def _wrap(item: str) -> str:
     """One list item, wrapped at 92 columns, never inside a `code span` (a line may not start with its ``|``)."""
-    kept = re.sub(r"`[^`]*`", lambda m: m.group(0).replace(" ", _NBSP), item)
+    kept = re.sub(r"`[^`]*`", lambda m: m.group(0).replace(" ", _KEEP), item)
     return textwrap.fill(kept, width=92, subsequent_indent="  ", break_long_words=False,
-                         break_on_hyphens=False).replace(_NBSP, " ")
+                         break_on_hyphens=False).replace(_KEEP, " ")
 
 
 def bullets(items: tuple[str, ...], sep: str = "", end: str = "") -> str:
