@@ -15,7 +15,7 @@ from course.guard import Limits, Settings, jsonbody, schema
 from course.guard.archives import archive_tags
 from course.guard.errors import Refused
 from course.guard.resources.base import forced_labels
-from course.guard.resources.containers import MUST_BE_EMPTY, check_create, check_endpoint, check_update
+from course.guard.resources.containers import MUST_BE_EMPTY, check_create, check_endpoint, check_update, field
 from course.guard.resources.exec import check_exec
 from course.guard.resources.filters import dump_filters, force_filters, parse_filters
 from course.guard.resources.images import check_build_query, check_source, check_target, parse_ref
@@ -144,22 +144,22 @@ def test_every_field_that_must_be_empty_is_refused_set_and_allowed_empty(name):
     err = refusal(create, {name: _value(name)})
     why, instead = MUST_BE_EMPTY[name]
     assert err.status == 403
-    assert err.message == f"course guard refused HostConfig.{name}: {why}. {instead}."
+    assert err.message == f"course guard refused {field(name)}: {why}. {instead}."
     empty = {"Bool": False, "Int": 0, "Str": ""}.get(type(schema.HOST_CONFIG_FIELDS[name]).__name__, [])
     create({name: empty})  # the zero value is what dockerd would do anyway
 
 
 @pytest.mark.parametrize("host_config, words", [
-    ({"MaskedPaths": []}, "HostConfig.MaskedPaths: setting it replaces"),
+    ({"MaskedPaths": []}, "HostConfig.MaskedPaths (--security-opt systempaths=unconfined): setting it"),
     ({"ReadonlyPaths": ["/proc"]}, "HostConfig.ReadonlyPaths"),
-    ({"PidMode": "host"}, "HostConfig.PidMode='host': it would use the host's namespace"),
+    ({"PidMode": "host"}, "HostConfig.PidMode='host' (--pid=host): it would use the host's namespace"),
     ({"PidMode": "container:x"}, "it would use another container's namespace"),
     ({"IpcMode": "host"}, "HostConfig.IpcMode='host'"),
     ({"UTSMode": "host"}, "HostConfig.UTSMode"),
     ({"UsernsMode": "host"}, "HostConfig.UsernsMode"),
     ({"CgroupnsMode": "host"}, "HostConfig.CgroupnsMode"),
     ({"Cgroup": "container:x"}, "HostConfig.Cgroup"),
-    ({"Runtime": "io.containerd.runc.v2"}, "HostConfig.Runtime='io.containerd.runc.v2': it would use that"),
+    ({"Runtime": "io.containerd.runc.v2"}, "(--runtime=io.containerd.runc.v2): it would use that"),
     ({"Isolation": "hyperv"}, "HostConfig.Isolation"),
     ({"VolumeDriver": "nfs"}, "HostConfig.VolumeDriver"),
     ({"SecurityOpt": ["no-new-privileges", "seccomp=unconfined"]}, "the security option 'seccomp=unconfined'"),
@@ -184,7 +184,7 @@ def test_every_field_that_must_be_empty_is_refused_set_and_allowed_empty(name):
         "Name": "local", "Options": {"type": "none", "o": "bind", "device": "/"}}}}]}, "volume driver options"),
     ({"Mounts": [{"Type": "volume", "Source": "v", "Target": "/v", "BindOptions": {"Propagation": "shared"}}]},
      "volume driver options"),
-    ({"NetworkMode": "host"}, "NetworkMode 'host': it would share the host's"),
+    ({"NetworkMode": "host"}, "NetworkMode 'host' (--network=host): it would share the host's"),
     ({"NetworkMode": "container:x"}, "NetworkMode 'container:x'"),
     ({"NetworkMode": "my net"}, "NetworkMode 'my net': it is not a network name"),
     ({"PortBindings": {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}}, "on 0.0.0.0: ports are published"),
