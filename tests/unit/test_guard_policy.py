@@ -295,6 +295,15 @@ def test_an_honest_build_query_keeps_known_parameters_and_drops_the_rest():
     assert (capped["cpuperiod"], capped["cpuquota"]) == (["100000"], ["50000"])
 
 
+def test_the_build_query_of_the_debian_docker_cli_is_read():
+    """The docker CLI 20.10 sends every JSON parameter, ``null`` for the lists it does not have."""
+    query, needs, buildargs = check_build_query({
+        "t": ["mine:1"], "rm": ["1"], "ulimits": ["null"], "cachefrom": ["null"], "buildargs": ["{}"],
+        "labels": ["{}"], "networkmode": ["default"], "version": ["1"]}, SETTINGS)
+    assert buildargs == {} and needs.images == set() and needs.tags == {"mine:1"}
+    assert json.loads(query["labels"][0]) == OWNER_LABELS
+
+
 @pytest.mark.parametrize("query, status, words", [
     ({"platform": ["linux/arm64"]}, 403, "a build platform"),
     ({"cgroupparent": ["/"]}, 403, "a build cgroup parent"),

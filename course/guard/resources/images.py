@@ -92,10 +92,14 @@ def _truthy(value: str) -> bool:
 
 
 def _json(value: str, kind: type, what: str):
+    """A JSON list or object parameter; ``null`` is an empty one, as for Go's decoder (the docker CLI
+    20.10 sends ``ulimits=null`` and ``cachefrom=null`` when it has none)."""
     try:
-        parsed = json.loads(value) if value else kind()
+        parsed = json.loads(value) if value else None
     except ValueError:
         raise Refused(f"course guard could not read {what}: not JSON", 400) from None
+    if parsed is None:
+        return kind()
     if not isinstance(parsed, kind):
         raise Refused(f"course guard could not read {what}: not a JSON {kind.__name__}", 400)
     return parsed
