@@ -75,6 +75,13 @@ def test_more_caps_swap_reservation_negative_and_lower_cpus():
     assert (low_quota["HostConfig"]["CpuQuota"], low_quota["HostConfig"]["CpuPeriod"]) == (10_000, 50_000)
 
 
+#: The endpoint the docker CLI 28 sends for a plain `docker run IMAGE` (20.10 and docker-py send none).
+CLI_28_ENDPOINT = {"IPAMConfig": None, "Links": None, "Aliases": None, "MacAddress": "", "DriverOpts": None,
+                   "GwPriority": 0, "NetworkID": "", "EndpointID": "", "Gateway": "", "IPAddress": "",
+                   "IPPrefixLen": 0, "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
+                   "DNSNames": None}
+
+
 @pytest.mark.parametrize("host_config, named, endpoints, mode", [
     ({"NetworkMode": "default"}, False, None, "none"),       # asks for nothing: no network at all
     ({}, False, None, "none"),
@@ -82,7 +89,10 @@ def test_more_caps_swap_reservation_negative_and_lower_cpus():
     ({"NetworkMode": "default"}, True, None, "owner"),       # a name others may look up
     ({"NetworkMode": "bridge"}, False, None, "owner"),       # the default bridge means the owner's network
     ({"NetworkMode": "default", "PortBindings": {"80/tcp": [{"HostPort": ""}]}}, False, None, "owner"),
-    ({"NetworkMode": "default"}, False, {"default": {}}, "owner"),
+    ({"NetworkMode": "default"}, False, {"default": {}}, "none"),  # an empty endpoint asks for nothing
+    ({"NetworkMode": "default"}, False, {"default": CLI_28_ENDPOINT}, "none"),  # what `docker run` sends
+    ({}, False, {"default": CLI_28_ENDPOINT}, "none"),
+    ({"NetworkMode": "default"}, False, {"default": {**CLI_28_ENDPOINT, "Aliases": ["db"]}}, "owner"),
     ({"NetworkMode": "mynet"}, False, None, "mynet"),
 ])
 def test_a_container_gets_a_network_only_when_it_asks(host_config, named, endpoints, mode):
@@ -267,6 +277,8 @@ def test_build_query_forces_network_pull_labels_and_limits():
     query, needs, _ = check_build_query({"t": ["mine:1"], "networkmode": ["default"], "memory": ["9999999999"]},
                                         SETTINGS)
     assert query["networkmode"] == ["none"] and query["pull"] == ["0"]
+    assert query["rm"] == query["forcerm"] == ["1"]  # a failed step's (unlabelled) container is removed too
+    assert check_build_query({"rm": ["0"], "forcerm": ["0"]}, SETTINGS)[0]["forcerm"] == ["1"]
     assert query["memory"] == [str(LIMITS.memory)] and query["memswap"] == [str(LIMITS.memory)]
     assert json.loads(query["labels"][0])[config.LABEL_OWNER] == "alice"
     assert needs.tags == {"mine:1"}
@@ -284,11 +296,11 @@ def test_an_honest_build_query_keeps_known_parameters_and_drops_the_rest():
         "memory": ["8388608"], "cpuperiod": ["50000"], "cpuquota": ["10000"], "pull": ["false"],
         "version": ["1"], "networkmode": ["bridge"], "unknown": ["x"]}, SETTINGS)
     assert query == {
-        "dockerfile": ["Dockerfile.web"], "q": ["1"], "rm": ["1"], "buildargs": ['{"BASE": "vmdocker/base"}'],
+        "dockerfile": ["Dockerfile.web"], "q": ["1"], "buildargs": ['{"BASE": "vmdocker/base"}'],
         "cachefrom": ['["vmdocker/base"]'], "ulimits": ['[{"Name": "nofile", "Soft": 1, "Hard": 1}]'],
         "memory": ["8388608"], "memswap": ["8388608"], "cpuperiod": ["50000"], "cpuquota": ["10000"],
         "t": ["mine:1", "127.0.0.1:5000/mine"], "labels": [json.dumps({"app": "1", **OWNER_LABELS})],
-        "networkmode": ["none"], "pull": ["0"]}
+        "networkmode": ["none"], "rm": ["1"], "forcerm": ["1"], "pull": ["0"]}
     assert buildargs == {"BASE": "vmdocker/base"}
     assert needs.images == {"vmdocker/base"} and needs.tags == {"mine:1", "127.0.0.1:5000/mine:latest"}
     capped, _, _ = check_build_query({"cpuquota": ["400000"]}, SETTINGS)

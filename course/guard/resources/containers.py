@@ -113,6 +113,7 @@ def check_create(body: dict, s: Settings, named: bool = False) -> tuple[dict, Ne
         needs.images.add(body["Image"])
     check_resources(hc, s.limits, update=False)
     _check_host_config(hc, s, needs)
+    _drop_empty_default_endpoint(body, hc)
     wants_network = named or bool(hc.get("PortBindings")) or bool((body.get("NetworkingConfig") or {})
                                                                    .get("EndpointsConfig"))
     mode = _network_mode(hc, s, needs, wants_network)
@@ -267,6 +268,24 @@ def _network_mode(hc: dict, s: Settings, needs: Needs, wants_network: bool) -> s
         needs.networks.add(mode)
     hc["NetworkMode"] = mode
     return mode
+
+
+def _drop_empty_default_endpoint(body: dict, hc: dict) -> None:
+    """A current docker CLI sends ``EndpointsConfig: {"default": {...every field empty...}}`` for a plain
+    ``docker run IMAGE``: it asks for nothing (docker-py and the CLI 20.10 send no endpoint), so the
+    container gets no network, as with them."""
+    nc = body.get("NetworkingConfig") or {}
+    endpoints = nc.get("EndpointsConfig") or {}
+    if (hc.get("NetworkMode") or "") in ("", "default") and list(endpoints) == ["default"] \
+            and not any(_set(v) for v in (endpoints["default"] or {}).values()):
+        body["NetworkingConfig"] = {**nc, "EndpointsConfig": {}}
+
+
+def _set(value: Any) -> bool:
+    """A JSON value other than its type's zero value (null, false, 0, "", [], {} or only those inside)."""
+    if isinstance(value, dict):
+        return any(_set(v) for v in value.values())
+    return bool(value)
 
 
 def _endpoints(nc: dict | None, mode: str, s: Settings, needs: Needs) -> dict | None:
