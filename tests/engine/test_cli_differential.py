@@ -124,6 +124,8 @@ class Step:
         if self.command.startswith("@read "):  # a file the commands left in the working directory
             path = side.workdir / side.expand(self.command.split(" ", 1)[1])
             return ("read", path.read_bytes() if path.exists() else None)
+        if not os.path.exists(cli):
+            pytest.fail(f"no docker CLI at {cli}: Debian's docker.io provides it (apt-get install docker.io)")
         argv = [side.expand(a) for a in shlex.split(self.command)]
         if not side.guard:
             argv = _labelled(argv)
@@ -625,3 +627,11 @@ def test_docker_py_through_the_guard_as_on_the_engine(name, rep, guard, module_e
             _remove(module_engine, new)
         assert not new, new
     assert results[0] == results[1]
+
+
+def test_the_guard_logged_no_lost_task(guard):
+    """Last in the module: after every case, the guard's log holds no task destroyed while pending (#19),
+    no exception nobody read, no traceback."""
+    log = Path(guard.log).read_text(errors="replace")
+    for sign in ("Task was destroyed but it is pending", "exception was never retrieved", "Traceback"):
+        assert sign not in log, log[-4000:]
