@@ -25,9 +25,14 @@ def refuse(what: str, why: str, instead: str = "", status: int = 403) -> Refused
     return Refused(text, status)
 
 
+#: dockerd's own 404 wording per kind of object (20.10 as current ones): the CLI 20.10 replaces it by
+#: "No such network: X", a current CLI prints it as it comes.
+NOT_FOUND = {"network": "network {} not found", "volume": "get {}: no such volume"}
+
+
 def not_found(kind: str, ref: str) -> Refused:
     """The engine's own wording: other owners' objects look exactly like absent ones."""
-    return Refused(f"No such {kind}: {ref}", 404)
+    return Refused(NOT_FOUND.get(kind, f"No such {kind}: {{}}").format(ref), 404)
 
 
 def error_body(message: str) -> bytes:

@@ -9,6 +9,8 @@ returns a :class:`~course.guard.resources.base.Forward` or a
 
 from __future__ import annotations
 
+import re
+from functools import partial
 from typing import Any
 
 from course.guard.ownership import Ownership
@@ -57,6 +59,9 @@ class Handlers(ContainerHandlers, ExecHandlers, ImageHandlers, NetworkHandlers, 
         action = await handler(route, body)
         if isinstance(action, Forward) and route.kind in NAMED and action.errors is None:
             action.errors = self.names.show_error
+            sent = re.match(r"^(?:/v[0-9.]+)?/containers/([0-9a-f]{64})(?:[/?]|$)", action.target)
+            if sent and route.kind == "containers" and route.params.get("id"):
+                action.errors = partial(self.names.show_error, ref=(sent[1], route.params["id"]))
         return action
 
     # -- engine-wide, harmless ------------------------------------------------------------
@@ -64,3 +69,8 @@ class Handlers(ContainerHandlers, ExecHandlers, ImageHandlers, NetworkHandlers, 
         return Forward(route.target())
 
     plain = ping
+
+    async def plugins_inspect(self, route: Route, body: Any) -> Reply:
+        """No plugin is on the allow-list, so none exists for a learner: dockerd's answer for a plugin
+        not installed, which ``docker inspect NAME`` reads as "No such object" (not a refusal)."""
+        return Reply(404, {"message": f'plugin "{route.params["name"]}" not found'})

@@ -110,10 +110,18 @@ class Names:
             doc["name"] = self.learner(doc["name"])
         return doc
 
-    def show_error(self, status: int, doc: Any) -> Any:
-        """An engine error answer (``{"message": ...}``) with learners' names."""
+    def show_error(self, status: int, doc: Any, ref: tuple[str, str] | None = None) -> Any:
+        """An engine error answer (``{"message": ...}``) with learners' names.
+
+        ``ref``: (full id, what the learner sent). The guard sends dockerd the id it checked, and
+        dockerd echoes the ref it was given ("Cannot kill container: REF: Container ID is not
+        running"): that echo shows what the learner typed, as straight on the engine.
+        """
         if isinstance(doc, dict) and isinstance(doc.get("message"), str):
-            doc["message"] = self.message(doc["message"])
+            text = self.message(doc["message"])
+            if ref and ref[0] != ref[1]:
+                text = re.sub(rf"(\b[Cc]ontainer:? ){ref[0]}(?=: |$)", lambda m: m[1] + ref[1], text)
+            doc["message"] = text
         return doc
 
 

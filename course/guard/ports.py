@@ -16,7 +16,7 @@ from functools import partial
 
 from course.guard.errors import Refused
 from course.guard.settings import LABEL_PORTS
-from course.guard.streams import splice
+from course.guard.streams import Connections, splice
 from course.guard.upstream import Upstream
 
 
@@ -26,6 +26,7 @@ class PortForwards:
     def __init__(self, upstream: Upstream) -> None:
         self.up = upstream
         self.servers: dict[str, list[tuple[str, int, asyncio.AbstractServer]]] = {}
+        self.connections = Connections()  # each relayed connection's task, held until it ends
 
     @staticmethod
     def requested(labels: dict | None) -> list[dict]:
@@ -43,7 +44,8 @@ class PortForwards:
         for spec in specs:
             port = int(spec["port"].split("/")[0])
             try:
-                server = await asyncio.start_server(partial(self._serve, cid, port), "127.0.0.1", spec["host"])
+                serve = self.connections.serving(partial(self._serve, cid, port))
+                server = await asyncio.start_server(serve, "127.0.0.1", spec["host"])
             except OSError as exc:
                 for _, _, srv in opened:
                     srv.close()

@@ -24,7 +24,7 @@ from course.guard.handlers import Handlers, body_kind
 from course.guard.ports import PortForwards
 from course.guard.resources.base import STREAM, Forward, Reply
 from course.guard.settings import Settings
-from course.guard.streams import splice
+from course.guard.streams import Connections, splice
 from course.guard.upstream import CHUNK, Upstream, next_event
 
 JSON_LIMIT = 1024 * 1024
@@ -49,11 +49,13 @@ class Guard:
         self.ports = PortForwards(self.upstream)
         self.handlers = Handlers(settings, self.upstream, self.ports)
         self.server: asyncio.AbstractServer | None = None
+        self.connections = Connections()  # each serving task, held until it ends
 
     async def start(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket)
-        self.server = await asyncio.start_unix_server(self._serve, path=self.socket, limit=CHUNK)
+        serve = self.connections.serving(self._serve)
+        self.server = await asyncio.start_unix_server(serve, path=self.socket, limit=CHUNK)
         os.chmod(self.socket, self.mode)
         with contextlib.suppress(Refused):
             await self.ports.restore(self.settings.owner_filter)
@@ -64,6 +66,8 @@ class Guard:
             self.server.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket)
+        await self.connections.close()
+        await self.ports.connections.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -324,21 +328,23 @@ class Exchange:
 
         relay = asyncio.create_task(pump())
         hangup = asyncio.create_task(self.reader.read(CHUNK))
-        done, _ = await asyncio.wait({relay, hangup}, return_when=asyncio.FIRST_COMPLETED)
-        if hangup in done:
-            data = hangup.result()
-            if not data:
-                relay.cancel()
-                with contextlib.suppress(asyncio.CancelledError, ConnectionError, OSError):
-                    await relay
-                self._drop_upstream()
-                raise ConnectionError("the learner hung up")
-            self.conn.receive_data(data)  # a pipelined next request: h11 keeps it
-        else:
-            hangup.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await hangup
-        await relay
+        try:
+            done, _ = await asyncio.wait({relay, hangup}, return_when=asyncio.FIRST_COMPLETED)
+            if hangup in done:
+                data = hangup.result()  # raises if the learner's connection broke
+                if not data:
+                    raise ConnectionError("the learner hung up")
+                self.conn.receive_data(data)  # a pipelined next request: h11 keeps it
+            await relay
+        except BaseException:
+            # The learner hung up (or broke the connection), the engine failed, or the guard is
+            # closing: end both tasks and collect their outcomes, so none is left pending or unread.
+            self._drop_upstream()
+            raise
+        finally:
+            for task in (relay, hangup):
+                task.cancel()
+            await asyncio.gather(relay, hangup, return_exceptions=True)
 
     async def _rewritten(self, response: h11.Response, rewrite: Any, lenient: bool = False) -> None:
         """Read the whole JSON answer, rewrite it, send it on (``lenient``: a non-JSON one unchanged)."""

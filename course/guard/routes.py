@@ -64,6 +64,8 @@ _ROUTES = [
     ("POST", "/volumes/prune", "prune"),
     ("GET", f"/volumes/{ID}", "volumes.inspect"),
     ("DELETE", f"/volumes/{ID}", "volumes.remove"),
+    # `docker inspect NAME` tries every kind of object, plugins last: no plugin exists for learners.
+    ("GET", f"/plugins/{IMAGE}/json", "plugins.inspect"),
 ]
 ROUTES = [(re.compile(f"^(?:{m})$"), re.compile(f"^{p}$"), name) for m, p, name in _ROUTES]
 VERSION = re.compile(r"^/v(?P<version>\d+\.\d+)(?P<rest>/.*)$")

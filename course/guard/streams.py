@@ -4,8 +4,45 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 CHUNK = 256 * 1024
+
+
+class Connections:
+    """The tasks serving a server's open connections, held until each one ends.
+
+    asyncio keeps a pending task alive only through what it waits on, and the protocol behind
+    an ``open_connection`` stream holds its StreamReader weakly. Once a learner half-closed a
+    hijacked stream (the docker CLI does at once when it has no stdin to send), its transport
+    stopped reading, and the serving task, the learner's stream and the engine's stream were a
+    cycle nothing outside referenced: a garbage collection before the container's output
+    destroyed the task ("Task was destroyed but it is pending!") and the output was lost.
+    """
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task] = set()
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def serving(self, handler: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """``handler`` as a server callback whose task is held here while it runs."""
+        async def serve(*args) -> None:
+            task = asyncio.current_task()
+            self.tasks.add(task)
+            try:
+                await handler(*args)
+            finally:
+                self.tasks.discard(task)
+        return serve
+
+    async def close(self) -> None:
+        """Cancel the connections still served, and wait until they have ended."""
+        tasks = [t for t in self.tasks if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, half_close: bool) -> None:

@@ -8,6 +8,8 @@ routes and the Dockerfile reader are in tests/unit/test_guard_*.py.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import io
 import json
 import os
@@ -204,6 +206,72 @@ def test_a_guard_in_a_thread(engine, tmp_path):
     finally:
         guard.stop()
     assert not (tmp_path / "dave.sock").exists()
+
+
+def _collect_in(guard: GuardThread) -> None:
+    """A full garbage collection on the guard's event loop, as the interpreter runs one at random."""
+    async def collect() -> None:
+        gc.collect()
+
+    asyncio.run_coroutine_threadsafe(collect(), guard.loop).result(10)
+
+
+def _hijacked_attach(guard: GuardThread, cid: str) -> socket.socket:
+    """Attach as the docker CLI does before it starts the container: upgrade, then close stdin (CloseWrite)."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(str(guard.socket))
+    s.sendall(f"POST /v1.41/containers/{cid}/attach?stream=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: docker\r\n"
+              "Content-Length: 0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    s.shutdown(socket.SHUT_WR)
+    return s
+
+
+def _demux(stream: bytes) -> dict[int, bytes]:
+    """dockerd's multiplexed stream (8-byte frame headers) as the bytes of each stream number."""
+    out: dict[int, bytes] = {}
+    while stream:
+        kind, size = stream[0], int.from_bytes(stream[4:8], "big")
+        out[kind] = out.get(kind, b"") + stream[8:8 + size]
+        stream = stream[8 + size:]
+    return out
+
+
+def test_a_hijacked_stream_survives_garbage_collection(engine, tmp_path):
+    """Regression (#19): once the learner half-closed an attach, nothing but the serving task itself held
+    the engine stream (asyncio's protocol keeps its StreamReader weakly), so a garbage collection
+    before the container's output destroyed the task ("Task was destroyed but it is pending!") and
+    ``docker run --rm IMAGE echo hi`` printed nothing, exit status 0, about 1 run in 10."""
+    guard = GuardThread(Settings(owner="erin", session=SESSION, limits=LIMITS), tmp_path / "erin.sock").start()
+    api = docker.DockerClient(base_url=guard.url, version="auto", timeout=30)
+    try:
+        for _ in range(3):
+            box = api.containers.create(BASE, ["sh", "-c", "echo hi; echo err >&2"])
+            try:
+                s = _hijacked_attach(guard, box.id)
+                time.sleep(0.2)  # the guard reads the half-close and passes it on
+                _collect_in(guard)
+                box.start()
+                got = b""
+                while chunk := s.recv(65536):
+                    got += chunk
+                s.close()
+                assert _demux(got) == {1: b"hi\n", 2: b"err\n"}
+                assert box.wait(timeout=10)["StatusCode"] == 0
+            finally:
+                box.remove(force=True)
+        api.close()  # its pooled keep-alive connections end: no serving task is left behind
+        deadline = time.monotonic() + 5
+        while len(guard.guard.connections) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(guard.guard.connections) == 0
+    finally:
+        api.close()
+        guard.stop()
 
 
 def test_limits_are_forced_and_applied_by_the_kernel(alice):

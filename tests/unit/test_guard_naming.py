@@ -86,6 +86,21 @@ def test_engine_errors_show_the_learners_names_and_nothing_else_changes():
     assert names.show_container({"Name": 5}) == {"Name": 5} and names.show_list("x") == "x"
 
 
+def test_the_ref_dockerd_echoes_is_the_one_the_learner_sent():
+    """The guard sends the checked id; dockerd echoes it where it would echo the learner's ref."""
+    names, full = Names("alice"), "ab" * 32
+    kill = {"message": f"Cannot kill container: {full}: Container {full} is not running"}
+    assert names.show_error(409, kill, ref=(full, "web")) == {
+        "message": f"Cannot kill container: web: Container {full} is not running"}
+    restart = {"message": f"Cannot restart container {full}: tried"}
+    assert names.show_error(500, restart, ref=(full, "ab12"))["message"] == "Cannot restart container ab12: tried"
+    running = f"You cannot remove a running container {full}. Stop the container before attempting removal"
+    assert names.show_error(409, {"message": running}, ref=(full, "web"))["message"] == running  # dockerd's id too
+    assert names.show_error(409, dict(kill), ref=(full, full)) == kill
+    missing = {"message": f"Could not find the file /x in container {full}"}
+    assert names.show_error(404, missing, ref=(full, "web"))["message"] == "Could not find the file /x in container web"
+
+
 def test_an_alias_is_added_once_and_the_endpoint_is_a_copy():
     endpoint = {"Aliases": ["a"], "IPAMConfig": {"IPv4Address": "10.0.0.2"}}
     assert add_alias(endpoint, "web") == {"Aliases": ["a", "web"], "IPAMConfig": {"IPv4Address": "10.0.0.2"}}
@@ -98,3 +113,12 @@ def test_an_overlong_json_line_passes_unchanged():
     stream = JsonLines(Names("alice").show_stats)
     big = b'{"name":"/web--alice","pad":"' + b"x" * LINE_LIMIT
     assert stream.feed(big) == big and stream.end() == b""
+
+
+def test_other_owners_objects_answer_in_dockerds_own_words_for_absent_ones():
+    from course.guard.errors import not_found
+
+    assert [(e.status, e.message) for e in (not_found("container", "web"), not_found("network", "n"),
+                                            not_found("volume", "v"), not_found("exec instance", "e"))] == [
+        (404, "No such container: web"), (404, "network n not found"), (404, "get v: no such volume"),
+        (404, "No such exec instance: e")]

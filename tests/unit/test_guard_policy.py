@@ -15,7 +15,7 @@ from course.guard import Limits, Settings, jsonbody, schema
 from course.guard.archives import archive_tags
 from course.guard.errors import Refused
 from course.guard.resources.base import forced_labels
-from course.guard.resources.containers import MUST_BE_EMPTY, check_create, check_endpoint, check_update
+from course.guard.resources.containers import MUST_BE_EMPTY, check_create, check_endpoint, check_update, field
 from course.guard.resources.exec import check_exec
 from course.guard.resources.filters import dump_filters, force_filters, parse_filters
 from course.guard.resources.images import check_build_query, check_source, check_target, parse_ref
@@ -75,6 +75,13 @@ def test_more_caps_swap_reservation_negative_and_lower_cpus():
     assert (low_quota["HostConfig"]["CpuQuota"], low_quota["HostConfig"]["CpuPeriod"]) == (10_000, 50_000)
 
 
+#: The endpoint the docker CLI 28 sends for a plain `docker run IMAGE` (20.10 and docker-py send none).
+CLI_28_ENDPOINT = {"IPAMConfig": None, "Links": None, "Aliases": None, "MacAddress": "", "DriverOpts": None,
+                   "GwPriority": 0, "NetworkID": "", "EndpointID": "", "Gateway": "", "IPAddress": "",
+                   "IPPrefixLen": 0, "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
+                   "DNSNames": None}
+
+
 @pytest.mark.parametrize("host_config, named, endpoints, mode", [
     ({"NetworkMode": "default"}, False, None, "none"),       # asks for nothing: no network at all
     ({}, False, None, "none"),
@@ -82,7 +89,10 @@ def test_more_caps_swap_reservation_negative_and_lower_cpus():
     ({"NetworkMode": "default"}, True, None, "owner"),       # a name others may look up
     ({"NetworkMode": "bridge"}, False, None, "owner"),       # the default bridge means the owner's network
     ({"NetworkMode": "default", "PortBindings": {"80/tcp": [{"HostPort": ""}]}}, False, None, "owner"),
-    ({"NetworkMode": "default"}, False, {"default": {}}, "owner"),
+    ({"NetworkMode": "default"}, False, {"default": {}}, "none"),  # an empty endpoint asks for nothing
+    ({"NetworkMode": "default"}, False, {"default": CLI_28_ENDPOINT}, "none"),  # what `docker run` sends
+    ({}, False, {"default": CLI_28_ENDPOINT}, "none"),
+    ({"NetworkMode": "default"}, False, {"default": {**CLI_28_ENDPOINT, "Aliases": ["db"]}}, "owner"),
     ({"NetworkMode": "mynet"}, False, None, "mynet"),
 ])
 def test_a_container_gets_a_network_only_when_it_asks(host_config, named, endpoints, mode):
@@ -144,22 +154,22 @@ def test_every_field_that_must_be_empty_is_refused_set_and_allowed_empty(name):
     err = refusal(create, {name: _value(name)})
     why, instead = MUST_BE_EMPTY[name]
     assert err.status == 403
-    assert err.message == f"course guard refused HostConfig.{name}: {why}. {instead}."
+    assert err.message == f"course guard refused {field(name)}: {why}. {instead}."
     empty = {"Bool": False, "Int": 0, "Str": ""}.get(type(schema.HOST_CONFIG_FIELDS[name]).__name__, [])
     create({name: empty})  # the zero value is what dockerd would do anyway
 
 
 @pytest.mark.parametrize("host_config, words", [
-    ({"MaskedPaths": []}, "HostConfig.MaskedPaths: setting it replaces"),
+    ({"MaskedPaths": []}, "HostConfig.MaskedPaths (--security-opt systempaths=unconfined): setting it"),
     ({"ReadonlyPaths": ["/proc"]}, "HostConfig.ReadonlyPaths"),
-    ({"PidMode": "host"}, "HostConfig.PidMode='host': it would use the host's namespace"),
+    ({"PidMode": "host"}, "HostConfig.PidMode='host' (--pid=host): it would use the host's namespace"),
     ({"PidMode": "container:x"}, "it would use another container's namespace"),
     ({"IpcMode": "host"}, "HostConfig.IpcMode='host'"),
     ({"UTSMode": "host"}, "HostConfig.UTSMode"),
     ({"UsernsMode": "host"}, "HostConfig.UsernsMode"),
     ({"CgroupnsMode": "host"}, "HostConfig.CgroupnsMode"),
     ({"Cgroup": "container:x"}, "HostConfig.Cgroup"),
-    ({"Runtime": "io.containerd.runc.v2"}, "HostConfig.Runtime='io.containerd.runc.v2': it would use that"),
+    ({"Runtime": "io.containerd.runc.v2"}, "(--runtime=io.containerd.runc.v2): it would use that"),
     ({"Isolation": "hyperv"}, "HostConfig.Isolation"),
     ({"VolumeDriver": "nfs"}, "HostConfig.VolumeDriver"),
     ({"SecurityOpt": ["no-new-privileges", "seccomp=unconfined"]}, "the security option 'seccomp=unconfined'"),
@@ -184,7 +194,7 @@ def test_every_field_that_must_be_empty_is_refused_set_and_allowed_empty(name):
         "Name": "local", "Options": {"type": "none", "o": "bind", "device": "/"}}}}]}, "volume driver options"),
     ({"Mounts": [{"Type": "volume", "Source": "v", "Target": "/v", "BindOptions": {"Propagation": "shared"}}]},
      "volume driver options"),
-    ({"NetworkMode": "host"}, "NetworkMode 'host': it would share the host's"),
+    ({"NetworkMode": "host"}, "NetworkMode 'host' (--network=host): it would share the host's"),
     ({"NetworkMode": "container:x"}, "NetworkMode 'container:x'"),
     ({"NetworkMode": "my net"}, "NetworkMode 'my net': it is not a network name"),
     ({"PortBindings": {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}}, "on 0.0.0.0: ports are published"),
@@ -267,6 +277,8 @@ def test_build_query_forces_network_pull_labels_and_limits():
     query, needs, _ = check_build_query({"t": ["mine:1"], "networkmode": ["default"], "memory": ["9999999999"]},
                                         SETTINGS)
     assert query["networkmode"] == ["none"] and query["pull"] == ["0"]
+    assert query["rm"] == query["forcerm"] == ["1"]  # a failed step's (unlabelled) container is removed too
+    assert check_build_query({"rm": ["0"], "forcerm": ["0"]}, SETTINGS)[0]["forcerm"] == ["1"]
     assert query["memory"] == [str(LIMITS.memory)] and query["memswap"] == [str(LIMITS.memory)]
     assert json.loads(query["labels"][0])[config.LABEL_OWNER] == "alice"
     assert needs.tags == {"mine:1"}
@@ -284,15 +296,24 @@ def test_an_honest_build_query_keeps_known_parameters_and_drops_the_rest():
         "memory": ["8388608"], "cpuperiod": ["50000"], "cpuquota": ["10000"], "pull": ["false"],
         "version": ["1"], "networkmode": ["bridge"], "unknown": ["x"]}, SETTINGS)
     assert query == {
-        "dockerfile": ["Dockerfile.web"], "q": ["1"], "rm": ["1"], "buildargs": ['{"BASE": "vmdocker/base"}'],
+        "dockerfile": ["Dockerfile.web"], "q": ["1"], "buildargs": ['{"BASE": "vmdocker/base"}'],
         "cachefrom": ['["vmdocker/base"]'], "ulimits": ['[{"Name": "nofile", "Soft": 1, "Hard": 1}]'],
         "memory": ["8388608"], "memswap": ["8388608"], "cpuperiod": ["50000"], "cpuquota": ["10000"],
         "t": ["mine:1", "127.0.0.1:5000/mine"], "labels": [json.dumps({"app": "1", **OWNER_LABELS})],
-        "networkmode": ["none"], "pull": ["0"]}
+        "networkmode": ["none"], "rm": ["1"], "forcerm": ["1"], "pull": ["0"]}
     assert buildargs == {"BASE": "vmdocker/base"}
     assert needs.images == {"vmdocker/base"} and needs.tags == {"mine:1", "127.0.0.1:5000/mine:latest"}
     capped, _, _ = check_build_query({"cpuquota": ["400000"]}, SETTINGS)
     assert (capped["cpuperiod"], capped["cpuquota"]) == (["100000"], ["50000"])
+
+
+def test_the_build_query_of_the_debian_docker_cli_is_read():
+    """The docker CLI 20.10 sends every JSON parameter, ``null`` for the lists it does not have."""
+    query, needs, buildargs = check_build_query({
+        "t": ["mine:1"], "rm": ["1"], "ulimits": ["null"], "cachefrom": ["null"], "buildargs": ["{}"],
+        "labels": ["{}"], "networkmode": ["default"], "version": ["1"]}, SETTINGS)
+    assert buildargs == {} and needs.images == set() and needs.tags == {"mine:1"}
+    assert json.loads(query["labels"][0]) == OWNER_LABELS
 
 
 @pytest.mark.parametrize("query, status, words", [

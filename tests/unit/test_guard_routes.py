@@ -72,6 +72,7 @@ def refusal(method: str, target: str) -> Refused:
     ("POST", "/volumes/prune", "prune", {}),
     ("GET", "/volumes/v1", "volumes.inspect", {"id": "v1"}),
     ("DELETE", "/volumes/v1", "volumes.remove", {"id": "v1"}),
+    ("GET", "/plugins/web/json", "plugins.inspect", {"name": "web"}),
 ])
 @pytest.mark.parametrize("prefix", ["", "/v1.41"])
 def test_every_listed_route_reaches_its_handler_versioned_or_not(method, path, endpoint, params, prefix):
@@ -185,3 +186,17 @@ def test_how_each_endpoint_body_is_read():
         ("POST", "/networks/create"): "json", ("POST", "/networks/n/connect"): "json",
         ("POST", "/volumes/create"): "json", ("POST", "/build"): "spool", ("POST", "/images/load"): "spool",
         ("POST", "/containers/web/start"): "none", ("GET", "/events"): "none"}
+
+
+def test_plugins_are_absent_not_refused():
+    """`docker inspect NAME` asks for a plugin last: "not found" lets the CLI say "No such object"."""
+    import asyncio
+
+    from course.guard.ports import PortForwards
+    from course.guard.settings import Settings
+    from course.guard.upstream import Upstream
+
+    up = Upstream("unix:///nonexistent/docker.sock")
+    handlers = Handlers(Settings(owner="alice"), up, PortForwards(up))
+    reply = asyncio.run(handlers.dispatch(routes.match("GET", "/v1.41/plugins/web/json"), None))
+    assert (reply.status, reply.doc) == (404, {"message": 'plugin "web" not found'})

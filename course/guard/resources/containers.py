@@ -51,7 +51,8 @@ MUST_BE_EMPTY = {
     "Annotations": ("runtime annotations change how the runtime confines the container", "Leave them unset"),
     "OomKillDisable": ("a container that cannot be OOM-killed can stall the host", "Leave it unset"),
     "PublishAllPorts": ("it publishes every exposed port on all the host's addresses",
-                        "Publish single ports on 127.0.0.1, e.g. ports={'80/tcp': 8080}"),
+                        ("Publish single ports on 127.0.0.1, e.g. -p 8080:80 "
+                         "(docker-py: ports={'80/tcp': 8080})")),
     "CpuRealtimePeriod": ("real-time scheduling can starve the host", "Leave it unset"),
     "CpuRealtimeRuntime": ("real-time scheduling can starve the host", "Leave it unset"),
     **{name: ("it names host block devices", "Use BlkioWeight instead") for name in (
@@ -65,6 +66,34 @@ MUST_BE_UNSET = {
     "MaskedPaths": "setting it replaces the /proc and /sys paths the engine masks",
     "ReadonlyPaths": "setting it replaces the /proc and /sys paths the engine keeps read-only",
 }
+#: The ``docker run`` flags that set HostConfig fields, so a refusal read in a terminal names the flag typed.
+CLI_FLAGS = {
+    "Privileged": "--privileged", "VolumesFrom": "--volumes-from", "CapAdd": "--cap-add",
+    "Devices": "--device",
+    "DeviceRequests": "--gpus", "DeviceCgroupRules": "--device-cgroup-rule", "Sysctls": "--sysctl",
+    "Links": "--link", "CgroupParent": "--cgroup-parent", "StorageOpt": "--storage-opt",
+    "OomKillDisable": "--oom-kill-disable", "PublishAllPorts": "-P", "CpuRealtimePeriod": "--cpu-rt-period",
+    "CpuRealtimeRuntime": "--cpu-rt-runtime", "BlkioWeightDevice": "--blkio-weight-device",
+    "BlkioDeviceReadBps": "--device-read-bps", "BlkioDeviceWriteBps": "--device-write-bps",
+    "BlkioDeviceReadIOps": "--device-read-iops", "BlkioDeviceWriteIOps": "--device-write-iops",
+    "CpuCount": "--cpu-count", "CpuPercent": "--cpu-percent", "IOMaximumIOps": "--io-maxiops",
+    "IOMaximumBandwidth": "--io-maxbandwidth", "PidMode": "--pid", "UTSMode": "--uts",
+    "UsernsMode": "--userns",
+    "IpcMode": "--ipc", "CgroupnsMode": "--cgroupns", "Runtime": "--runtime", "Isolation": "--isolation",
+    "VolumeDriver": "--volume-driver", "MaskedPaths": "--security-opt systempaths=unconfined",
+    "ReadonlyPaths": "--security-opt systempaths=unconfined",
+}
+
+
+def field(name: str, value: Any = None) -> str:
+    """``HostConfig.NAME`` (with its value, if given) and the ``docker run`` flag that sets it."""
+    text = f"HostConfig.{name}" + ("" if value is None else f"={value!r}")
+    flag = CLI_FLAGS.get(name)
+    if flag and value is not None and " " not in flag:
+        flag += f"={value}"
+    return f"{text} ({flag})" if flag else text
+
+
 #: Namespace and runtime modes: only the values listed (the container's own namespaces).
 MODES = {
     "PidMode": {""}, "UTSMode": {""}, "UsernsMode": {""}, "Cgroup": {""},
@@ -84,6 +113,7 @@ def check_create(body: dict, s: Settings, named: bool = False) -> tuple[dict, Ne
         needs.images.add(body["Image"])
     check_resources(hc, s.limits, update=False)
     _check_host_config(hc, s, needs)
+    _drop_empty_default_endpoint(body, hc)
     wants_network = named or bool(hc.get("PortBindings")) or bool((body.get("NetworkingConfig") or {})
                                                                    .get("EndpointsConfig"))
     mode = _network_mode(hc, s, needs, wants_network)
@@ -114,7 +144,7 @@ def check_resources(r: dict, limits: Limits, update: bool) -> None:
     """Refuse loosening resource fields, then cap memory, pids and CPU (in place)."""
     for name, (why, instead) in MUST_BE_EMPTY.items():
         if r.get(name):
-            raise refuse(f"HostConfig.{name}", why, instead + ".")
+            raise refuse(field(name), why, instead + ".")
     for lim in r.get("Ulimits") or []:
         if (lim or {}).get("Name") not in ULIMITS:
             raise refuse(f"the ulimit {(lim or {}).get('Name')!r}", "only resource-bounding ulimits are "
@@ -148,12 +178,12 @@ def _cap(r: dict, lim: Limits, update: bool) -> None:
 def _check_host_config(hc: dict, s: Settings, needs: Needs) -> None:
     for name, why in MUST_BE_UNSET.items():
         if hc.get(name) is not None:
-            raise refuse(f"HostConfig.{name}", why, "Leave it unset.")
+            raise refuse(field(name), why, "Leave it unset.")
     for name, allowed in MODES.items():
         value = hc.get(name) or ""
         if value not in allowed:
             what = "the host's" if value == "host" else "another container's" if ":" in value else "that"
-            raise refuse(f"HostConfig.{name}={value!r}", f"it would use {what} namespace or runtime, "
+            raise refuse(field(name, value), f"it would use {what} namespace or runtime, "
                          "outside the container's own confinement", "Leave it unset.")
     for opt in hc.get("SecurityOpt") or []:
         if opt not in NO_PRIVILEGES:
@@ -186,7 +216,8 @@ def _check_bind(spec: str, needs: Needs) -> None:
     source, options = parts[0], parts[2].split(",") if len(parts) == 3 else []
     if not VOLUME_NAME.match(source):
         raise refuse(f"the bind {spec!r}", "it mounts a host path, which exposes the host's files "
-                     "(host binds are not allowed)", _HOST + ", or copy files in with put_archive.")
+                     "(host binds are not allowed)",
+                     _HOST + ", or copy files in with docker cp (docker-py: put_archive).")
     if set(options) - BIND_OPTIONS:
         raise refuse(f"the bind options in {spec!r}", f"only {sorted(BIND_OPTIONS)} are allowed", "")
     needs.volumes.add(source)
@@ -228,7 +259,8 @@ def _network_mode(hc: dict, s: Settings, needs: Needs, wants_network: bool) -> s
     elif mode == "bridge":
         mode = s.network
     elif mode == "host" or mode.startswith("container:"):
-        raise refuse(f"NetworkMode {mode!r}", "it would share the host's or another container's network",
+        raise refuse(f"NetworkMode {mode!r} (--network={mode})",
+                     "it would share the host's or another container's network",
                      "Leave it unset (your own network) or name one of your networks.")
     elif mode != "none":
         if not OBJECT_NAME.match(mode):
@@ -236,6 +268,24 @@ def _network_mode(hc: dict, s: Settings, needs: Needs, wants_network: bool) -> s
         needs.networks.add(mode)
     hc["NetworkMode"] = mode
     return mode
+
+
+def _drop_empty_default_endpoint(body: dict, hc: dict) -> None:
+    """A current docker CLI sends ``EndpointsConfig: {"default": {...every field empty...}}`` for a plain
+    ``docker run IMAGE``: it asks for nothing (docker-py and the CLI 20.10 send no endpoint), so the
+    container gets no network, as with them."""
+    nc = body.get("NetworkingConfig") or {}
+    endpoints = nc.get("EndpointsConfig") or {}
+    if (hc.get("NetworkMode") or "") in ("", "default") and list(endpoints) == ["default"] \
+            and not any(_set(v) for v in (endpoints["default"] or {}).values()):
+        body["NetworkingConfig"] = {**nc, "EndpointsConfig": {}}
+
+
+def _set(value: Any) -> bool:
+    """A JSON value other than its type's zero value (null, false, 0, "", [], {} or only those inside)."""
+    if isinstance(value, dict):
+        return any(_set(v) for v in value.values())
+    return bool(value)
 
 
 def _endpoints(nc: dict | None, mode: str, s: Settings, needs: Needs) -> dict | None:

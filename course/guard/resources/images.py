@@ -92,10 +92,14 @@ def _truthy(value: str) -> bool:
 
 
 def _json(value: str, kind: type, what: str):
+    """A JSON list or object parameter; ``null`` is an empty one, as for Go's decoder (the docker CLI
+    20.10 sends ``ulimits=null`` and ``cachefrom=null`` when it has none)."""
     try:
-        parsed = json.loads(value) if value else kind()
+        parsed = json.loads(value) if value else None
     except ValueError:
         raise Refused(f"course guard could not read {what}: not JSON", 400) from None
+    if parsed is None:
+        return kind()
     if not isinstance(parsed, kind):
         raise Refused(f"course guard could not read {what}: not a JSON {kind.__name__}", 400)
     return parsed
@@ -131,12 +135,15 @@ def check_build_query(query: dict[str, list[str]], s: Settings) -> tuple[dict[st
         needs.images.add(str(image))
     needs.tags = {check_target(t, s) for t in query.get("t") or [] if t}
     out = {key: [first(query, key)] for key in (
-        "dockerfile", "q", "nocache", "rm", "forcerm", "cpushares", "cpusetcpus", "shmsize",
+        "dockerfile", "q", "nocache", "cpushares", "cpusetcpus", "shmsize",
         "squash", "target", "extrahosts", "buildargs", "cachefrom", "ulimits") if first(query, key)}
     out.update(_build_limits(query, s))
     out["t"] = [t for t in query.get("t") or [] if t]
     out["labels"] = [json.dumps(labels)]
     out["networkmode"] = ["none"]  # build steps never reach a network
+    # A failed step's container carries no labels: the owner could not see or remove it, and no cleanup
+    # by label would find it. Every step's container goes, after a failure too.
+    out["rm"] = out["forcerm"] = ["1"]
     out["pull"] = ["0"]
     return out, needs, buildargs
 
