@@ -38,6 +38,7 @@ from pathlib import Path
 
 import docker
 import pytest
+from multiplexed import demux
 
 from course import config
 from course.engine.connect import DEFAULT_SOCKET
@@ -546,14 +547,6 @@ def _py_run_stream(api, labels, n):
         box.remove(force=True)
 
 
-def _demux(stream: bytes) -> dict[int, bytes]:
-    out: dict[int, bytes] = {}
-    while stream:
-        kind, size = stream[0], int.from_bytes(stream[4:8], "big")
-        out[kind] = out.get(kind, b"") + stream[8:8 + size]
-        stream = stream[8 + size:]
-    return out
-
 
 def _read_all(sock: socket.socket) -> bytes:
     sock.settimeout(30)
@@ -571,7 +564,7 @@ def _py_attach_stdin(api, labels, n):
         box.start()
         sock._sock.sendall(BIG_STDIN)
         sock._sock.shutdown(socket.SHUT_WR)
-        got = _demux(_read_all(sock._sock))
+        got = demux(_read_all(sock._sock))
         sock._sock.close()
         return got, box.wait(timeout=30)["StatusCode"]
     finally:
@@ -585,7 +578,7 @@ def _py_exec_stdin(api, labels, n):
         sock = api.api.exec_start(eid, socket=True)
         sock._sock.sendall(b"exec input\n" * 10000)
         sock._sock.shutdown(socket.SHUT_WR)
-        got = _demux(_read_all(sock._sock))
+        got = demux(_read_all(sock._sock))
         sock._sock.close()
         code = api.api.exec_inspect(eid)["ExitCode"]
         demuxed = box.exec_run(["sh", "-c", "echo out; echo err >&2; exit 3"], demux=True)

@@ -21,6 +21,7 @@ import urllib.request
 import docker
 import docker.errors
 import pytest
+from multiplexed import demux
 
 from course import config
 from course.engine import ping
@@ -231,15 +232,6 @@ def _hijacked_attach(guard: GuardThread, cid: str) -> socket.socket:
     return s
 
 
-def _demux(stream: bytes) -> dict[int, bytes]:
-    """dockerd's multiplexed stream (8-byte frame headers) as the bytes of each stream number."""
-    out: dict[int, bytes] = {}
-    while stream:
-        kind, size = stream[0], int.from_bytes(stream[4:8], "big")
-        out[kind] = out.get(kind, b"") + stream[8:8 + size]
-        stream = stream[8 + size:]
-    return out
-
 
 def test_a_hijacked_stream_survives_garbage_collection(engine, tmp_path):
     """Regression (#19): once the learner half-closed an attach, nothing but the serving task itself held
@@ -260,7 +252,7 @@ def test_a_hijacked_stream_survives_garbage_collection(engine, tmp_path):
                 while chunk := s.recv(65536):
                     got += chunk
                 s.close()
-                assert _demux(got) == {1: b"hi\n", 2: b"err\n"}
+                assert demux(got) == {1: b"hi\n", 2: b"err\n"}
                 assert box.wait(timeout=10)["StatusCode"] == 0
             finally:
                 box.remove(force=True)
