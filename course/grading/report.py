@@ -150,8 +150,11 @@ def histogram(root: Path, path: Path) -> Path:
     return path
 
 
-def export(root: Path = config.ROOT, html: bool = False) -> dict[str, Path]:
-    """Write the report files under ``root/reports``: nbgrader's CSV, ours, items, histogram (and the page)."""
+def export(root: Path = config.ROOT, html: bool = False, items: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Write the report files under ``root/reports``: nbgrader's CSV, ours, items, histogram (and the page).
+
+    ``items``: the item analysis if the caller has it (it reads every failed submission's notebook).
+    """
     out = Layout(root).reports
     out.mkdir(parents=True, exist_ok=True)
     files = {"nbgrader_csv": out / "grades.csv", "scores_csv": out / "scores-long.csv",
@@ -159,12 +162,13 @@ def export(root: Path = config.ROOT, html: bool = False) -> dict[str, Path]:
     with Gradebook(Layout(root).db_url) as gb:
         CsvExportPlugin(to=str(files["nbgrader_csv"])).export(gb)
     scores(root).to_csv(files["scores_csv"], index=False)
-    item_analysis(root).to_csv(files["items_csv"], index=False)
+    items = item_analysis(root) if items is None else items
+    items.to_csv(files["items_csv"], index=False)
     histogram(root, files["histogram"])
     if html:
         from course.grading import report_html  # it draws on this module
 
-        files["html"] = report_html.write(root)
+        files["html"] = report_html.write(root, items)
     return files
 
 
@@ -179,10 +183,10 @@ def show(console, root: Path = config.ROOT, detail: bool = True, html: bool = Fa
     console.print("\nsummary per assignment:\n" + summary(root).round(2).to_string())
     for row in could_not_run(root).itertuples():  # never silently 0: say which, and why
         console.print(textwrap.shorten(f"could not run: {row.assignment}/{row.student}: {row.reason}", 100))
+    items = item_analysis(root)
     if detail:
-        items = item_analysis(root)
         console.print("\nitem analysis (most failed first):\n" + items.round(2).to_string(index=False))
-    files = export(root, html=html)
+    files = export(root, html=html, items=items)
     if "html" in files:
         console.print(f"\nfull report (open it in a browser): {files['html'].relative_to(root)}")
     others = [p for key, p in files.items() if key != "html"]

@@ -44,9 +44,10 @@ def _plot(root: Path) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def render(root: Path = config.ROOT) -> str:
-    """The report page for the course directory ``root``."""
-    totals, items, failed = report.totals_table(root), report.item_analysis(root), report.could_not_run(root)
+def render(root: Path = config.ROOT, items: pd.DataFrame | None = None) -> str:
+    """The report page for the course directory ``root`` (``items``: the item analysis, if already made)."""
+    items = report.item_analysis(root) if items is None else items
+    totals, failed = report.totals_table(root), report.could_not_run(root)
     items = items.rename(columns={"top_feedback": "feedback learners saw most"})
     when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     parts = [
@@ -70,9 +71,9 @@ def render(root: Path = config.ROOT) -> str:
             f"<style>{STYLE}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
 
 
-def write(root: Path = config.ROOT) -> Path:
+def write(root: Path = config.ROOT, items: pd.DataFrame | None = None) -> Path:
     """Write ``reports/report.html``; return its path."""
     path = Layout(root).reports / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(root), encoding="utf-8")
+    path.write_text(render(root, items), encoding="utf-8")
     return path
