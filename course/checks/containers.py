@@ -1,15 +1,30 @@
-"""Checks for the `containers` assignment (S2, S3)."""
+"""Checks for the `containers` assignment (S2, S3).
+
+The memory exercises hand the learner's function a client whose requests pass a
+:class:`course.lab.rawapi.Relay` (and name it in ``DOCKER_HOST``, for the CLI): the check sees
+the limits the learner *asked* for, before a guard caps them (the course's guard sets swap equal
+to memory on every container, so the engine's state alone cannot show a forgotten
+``memswap_limit``).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import secrets
+import socket
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import docker
 from docker.models.containers import Container
 
+from course import config, lab
 from course.checks.engine_state import MiB, cgroup_memory_limit, exec_text, removed_after, session_containers
-from course.checks.feedback import call, expect
+from course.checks.feedback import Feedback, call, expect
+from course.engine.labelled import LabelledClient, session_client
 from course.images import BASE, image_ref
+from course.lab import rawapi
 
 
 def engine_facts(fn, api: docker.DockerClient, exact: bool = False) -> None:
@@ -38,14 +53,63 @@ def engine_facts(fn, api: docker.DockerClient, exact: bool = False) -> None:
            'read api.info()["DefaultRuntime"].')
 
 
+@contextlib.contextmanager
+def _watched(api: docker.DockerClient) -> Iterator[tuple[LabelledClient, rawapi.Relay]]:
+    """A client like ``api`` (its labels) whose requests pass a relay, which ``DOCKER_HOST`` names too."""
+    with rawapi.Relay() as relay, relay.as_docker_host():
+        watched = session_client(url=relay.url)
+        watched.course_labels = dict(getattr(api, "course_labels", watched.course_labels))
+        try:
+            yield watched, relay
+        finally:
+            watched.close()
+
+
+def _field(doc: object, name: str) -> object:
+    """``doc[name]``, with the engine's case-insensitive keys (a hand-written request may say "hostconfig")."""
+    if not isinstance(doc, dict):
+        return None
+    return next((value for key, value in doc.items() if key.lower() == name.lower()), None)
+
+
+def _asked_limits(relay: rawapi.Relay) -> list[tuple[dict, int, int]]:
+    """Each container creation that passed ``relay``: (its body, the Memory and MemorySwap it asked for)."""
+    asked = []
+    for exchange in relay.exchanges:
+        if exchange.method == "POST" and exchange.path == "/containers/create":
+            body = exchange.json() or {}
+            host = _field(body, "HostConfig") or {}
+            asked.append((body, int(_field(host, "Memory") or 0), int(_field(host, "MemorySwap") or 0)))
+    return asked
+
+
+def _expect_no_swap(fn, memory: int, swap: int) -> None:
+    """Feedback unless a creation asked for memory+swap equal to its memory (no swap beyond the limit)."""
+    if swap == memory:
+        return
+    mib = memory // MiB
+    if swap == 0:
+        problem = (f"`{fn.__name__}` set a memory limit of {mib} MiB but no memswap_limit: Docker then lets the "
+                   f"container use as much swap again (memory+swap = {2 * mib} MiB) on a host that has swap.")
+    elif swap < 0:
+        problem = f"`{fn.__name__}` set memswap_limit={swap}: that means unlimited swap beyond the {mib} MiB."
+    else:
+        problem = (f"`{fn.__name__}` asked for memory+swap of {swap // MiB} MiB with a {mib} MiB memory limit: "
+                   f"the container may swap {(swap - memory) // MiB} MiB more.")
+    raise Feedback(problem + " (The course's guard sets swap equal to memory on every container, so the "
+                   "engine here shows no swap; a plain engine would allow it.)",
+                   f'pass memswap_limit equal to mem_limit (memswap_limit="{mib}m"): memory plus swap, no more.')
+
+
 def sandbox(fn, api: docker.DockerClient, hostname: str, inside: bool = False) -> None:
-    """`start_sandbox(api, hostname)` returns a running container with that hostname and 64 MiB."""
-    container = call(fn, api, hostname)
+    """`start_sandbox(api, hostname)` returns a running container with that hostname, 64 MiB and no swap."""
+    with _watched(api) as (watched, relay):
+        container = call(fn, watched, hostname)
     with removed_after(container):
         expect(isinstance(container, Container),
                f"`start_sandbox` returned {type(container).__name__}, not a Container.",
                "use api.containers.run(..., detach=True), which returns the Container.")
-        container.reload()
+        container = api.containers.get(container.id)
         expect(container.attrs["State"]["Running"],
                f"the container is not running (status {container.status!r}).",
                'give it a command that keeps running, such as "sleep 600", and detach=True.')
@@ -60,9 +124,9 @@ def sandbox(fn, api: docker.DockerClient, hostname: str, inside: bool = False) -
                f"its memory limit is {memory} bytes" + (" (no limit)" if memory == 0 else "")
                + f"; 64 MiB is {64 * MiB} bytes.",
                'pass mem_limit="64m" (a bare number means bytes).')
-        swap = container.attrs["HostConfig"]["MemorySwap"]
-        expect(swap == 64 * MiB, f"memory+swap limit is {swap} bytes, so it may swap past 64 MiB.",
-               'also pass memswap_limit="64m".')
+        asked = [(mem, swap) for body, mem, swap in _asked_limits(relay) if _field(body, "Hostname") == hostname]
+        mem, swap = asked[-1] if asked else (memory, container.attrs["HostConfig"]["MemorySwap"])
+        _expect_no_swap(fn, mem, swap)
         if inside:
             seen = exec_text(container, "hostname")
             expect(seen == hostname, f"inside, `hostname` prints {seen!r}.", "set hostname= when creating it.")
@@ -92,20 +156,117 @@ def host_pid(fn, api: docker.DockerClient, proc: bool = False) -> None:
                        "return the PID of the container's main process.")
 
 
+def _container_events(api: docker.DockerClient, since_ns: int) -> dict[str, list[str]]:
+    """The engine's events (their actions, in order) for each container of ``api``'s session created since
+    ``since_ns``."""
+    session = getattr(api, "course_labels", {}).get(config.LABEL_SESSION)
+    filters = {"type": "container", **({"label": f"{config.LABEL_SESSION}={session}"} if session else {})}
+    per: dict[str, list[str]] = {}
+    for event in api.events(since=since_ns // 10**9, until=int(time.time()) + 1, decode=True, filters=filters):
+        action = event.get("Action") or event.get("status") or ""
+        cid = (event.get("Actor") or {}).get("ID") or event.get("id")
+        if event.get("timeNano", 0) >= since_ns and (action == "create" or cid in per):
+            per.setdefault(cid, []).append(action)
+    return per
+
+
+def _why_not_killed(fn, api: docker.DockerClient, since_ns: int, limit_mb: int, alloc_mb: int) -> Feedback:
+    """What went wrong when ``fn`` says an allocation the kernel kills survived: from the engine's events."""
+    shown = f"`{fn.__name__}(api, {limit_mb}, {alloc_mb})` returned True, but {alloc_mb} MiB cannot fit in {limit_mb} MiB"
+    wait = "wait for the container to end (container.wait()), then read its exit status; remove it after that."
+    for cid, actions in _container_events(api, since_ns).items():
+        with contextlib.suppress(docker.errors.NotFound):
+            if api.containers.get(cid).status in ("created", "running"):
+                return Feedback(f"{shown}: your function returned while its container was still running.", wait)
+        if "kill" in actions and ("die" not in actions or actions.index("kill") < actions.index("die")):
+            return Feedback(f"{shown}: your function stopped or removed its container while it was still "
+                            "running, before the kernel could kill dd.", wait)
+        if "oom" in actions:
+            return Feedback(f"{shown}: the kernel did kill it (the engine recorded an out-of-memory kill), but your "
+                            "function read the container's state before it had ended, or read the wrong field.", wait)
+    return Feedback(f"{shown}: the kernel should have killed it, and no container of yours was killed.",
+                    f'set mem_limit="{limit_mb}m" and memswap_limit="{limit_mb}m", and make dd allocate it in one '
+                    f"buffer (bs={alloc_mb}M count=1).")
+
+
 def survives(fn, api: docker.DockerClient, cases: list[tuple[int, int, bool]]) -> None:
-    """`survives(limit_mb, alloc_mb)` tells whether an allocation fits the limit, and cleans up."""
+    """`survives(api, limit_mb, alloc_mb)` tells whether an allocation fits the limit, and cleans up."""
     before = session_containers(api)
     for limit_mb, alloc_mb, fits in cases:
-        got = call(fn, limit_mb, alloc_mb)
-        expect(isinstance(got, bool), f"`survives({limit_mb}, {alloc_mb})` returned {got!r}, not True/False.",
+        since_ns = time.time_ns()
+        with _watched(api) as (watched, relay):
+            got = call(fn, watched, limit_mb, alloc_mb)
+        expect(isinstance(got, bool), f"`survives(api, {limit_mb}, {alloc_mb})` returned {got!r}, not True/False.",
                "return container.wait()['StatusCode'] == 0.")
+        for _, memory, swap in _asked_limits(relay):
+            expect(memory == limit_mb * MiB, f"`{fn.__name__}(api, {limit_mb}, {alloc_mb})` set a memory limit of "
+                   f"{memory} bytes" + (" (none)" if memory == 0 else "") + f"; {limit_mb} MiB is {limit_mb * MiB}.",
+                   f'pass mem_limit="{limit_mb}m" (a bare number means bytes).')
+            _expect_no_swap(fn, memory, swap)
         if fits:
-            expect(got, f"`survives({limit_mb}, {alloc_mb})` is False, but {alloc_mb} MiB fits in {limit_mb} MiB.",
+            expect(got, f"`survives(api, {limit_mb}, {alloc_mb})` is False, but {alloc_mb} MiB fits in {limit_mb} MiB.",
                    f"check the limit is in MiB (\"{limit_mb}m\") and that dd allocates bs={alloc_mb}M once.")
-        else:
-            expect(not got, f"`survives({limit_mb}, {alloc_mb})` is True, but {alloc_mb} MiB cannot fit in "
-                   f"{limit_mb} MiB: the kernel should have killed it.",
-                   "set both mem_limit and memswap_limit, and make dd allocate (bs=...M count=1).")
+        elif got:
+            raise _why_not_killed(fn, api, since_ns, limit_mb, alloc_mb)
     left = session_containers(api) - before
     expect(not left, f"`survives` left {len(left)} container(s) behind on the engine.",
            "remove the container after reading its exit status (container.remove()).")
+
+
+def _names(fn, got: object, mode: str) -> list[str]:
+    """The learner's interface names as a sorted list, or feedback about their form."""
+    call_text = f"`{fn.__name__}(api, {mode!r})`"
+    expect(not isinstance(got, (str, bytes)), f"{call_text} returned one string ({got[:60]!r}), not a list of names.",
+           "split the output into names and return them as a list, e.g. ['eth0', 'lo'].")
+    expect(isinstance(got, (list, tuple, set, frozenset)) and all(isinstance(n, str) for n in got),
+           f"{call_text} returned {got!r}, not a list of interface names (str).", "return a list such as ['lo'].")
+    names = sorted({n.strip() for n in got})
+    expect(not any(n.startswith(("Inter-", "face")) for n in names),
+           f"{call_text} returned {names}: 'Inter-|' and 'face |...' are the two header lines of /proc/net/dev.",
+           "skip the first two lines of /proc/net/dev, and keep the part of each line before ':'.")
+    expect(not any(n.endswith(":") for n in names), f"{call_text} returned {names}: a name does not end in ':'.",
+           "keep only what comes before the ':' (line.split(':')[0].strip()).")
+    expect(not any("@" in n for n in names),
+           f"{call_text} returned {names}: in `ip link`, 'eth0@if12' is the interface eth0 and the index of its "
+           "peer, the other end of the veth pair, on the host.", "keep the name before the '@'.")
+    return names
+
+
+def _seen_inside(api: docker.DockerClient, mode: str) -> list[str]:
+    """The interface names a container of the check's own, with ``network_mode=mode``, lists in /proc/net/dev."""
+    _, dev = lab.run("cat /proc/net/dev", api=api, network_mode=mode)
+    return sorted(line.split(":")[0].strip() for line in dev.splitlines()[2:] if ":" in line)
+
+
+def interfaces(fn, api: docker.DockerClient, modes: list[str], own_network: bool = False) -> None:
+    """`interfaces(api, network_mode)` lists the network interfaces a new container with that network sees.
+
+    Compared with what a container of the check's own sees with the same ``network_mode``
+    (with "none" only lo; attached to a network, also eth0), not with fixed names.
+    ``own_network``: also a network the check creates, by its name.
+    """
+    network = api.networks.create(f"course-ifaces-{secrets.token_hex(3)}", internal=True) if own_network else None
+    try:
+        modes = [*modes, network.name] if network else modes
+        answers = {mode: (_names(fn, call(fn, api, mode), mode), _seen_inside(api, mode)) for mode in modes}
+    finally:
+        if network:
+            with contextlib.suppress(docker.errors.APIError):
+                network.remove()
+    notebook = sorted(name for _, name in socket.if_nameindex())
+    for mode, (got, want) in answers.items():
+        if got == want:
+            continue
+        shown = f"`{fn.__name__}(api, {mode!r})` returned {got}"
+        if got == notebook:
+            raise Feedback(f"{shown}: the interfaces of the notebook's own network namespace (the host's), "
+                           "not of a container's.",
+                           'read them inside a new container: api.containers.run(lab.BASE_IMAGE, "cat /proc/net/dev", '
+                           "network_mode=network_mode, ...).")
+        if len({tuple(g) for g, _ in answers.values()}) == 1 < len({tuple(w) for _, w in answers.values()}):
+            raise Feedback(f"{shown}, and the same for every network_mode ({', '.join(map(repr, answers))}), "
+                           "though containers attached to a network see more than those with none.",
+                           "pass network_mode=network_mode when you start the container.")
+        raise Feedback(f"{shown}, but a container with network_mode={mode!r} sees {want}.",
+                       "start the container with network_mode=network_mode and list what it sees from inside "
+                       "(/proc/net/dev, or `ip -o link`).")

@@ -1,14 +1,19 @@
 """Checks for the `engine` assignment (S8, S2): the engine's API spoken by hand over its socket.
 
 The learner's functions get a socket path. Visible tests give them the engine's own
-socket; hidden tests give them a :class:`course.rawapi.Relay` in front of it, which
-shows whether the function really used the path it was given, what it asked for,
-whether it went through the SDK or CLI, and what the engine answered.
+socket; hidden tests give them a :class:`course.rawapi.Relay` in front of it (and name it
+in ``DOCKER_HOST``, so the CLI goes through it too), which shows whether the function really
+used the path it was given, what it asked for, whether it went through the SDK or CLI, and
+what the engine answered.
+
+Exercises 2-4 reuse exercise 1's ``http_get``; each is graded on its own (:func:`on_its_own`):
+a mistake in ``http_get`` costs exercise 1's points, not theirs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import secrets
 import socket
 from collections.abc import Callable, Iterator
@@ -25,6 +30,69 @@ from course.lab import rawapi
 SOCKET_TIMEOUT = 20.0
 LABEL_KEY = "course.exercise"
 SDK_AGENTS = ("docker-sdk-python", "Docker-Client")
+CLI_AGENT = "Docker-Client"
+#: The helper of exercise 1 that the later exercises call.
+HELPER = "http_get"
+
+
+def reference_http_get(socket_path: str, path: str) -> bytes:
+    """A correct exercise-1 ``http_get``: the complete raw reply to ``GET path``."""
+    return rawapi.raw_request("GET", path, socket_path, timeout=SOCKET_TIMEOUT)
+
+
+#: Seconds exercise 1's ``http_get`` may take to answer a ping before it counts as broken.
+HELPER_TIMEOUT = 5.0
+_helper_works: dict[Callable, bool] = {}
+
+
+def _works(helper: Callable) -> bool:
+    """Whether the learner's ``http_get`` returns the complete raw reply to a ping on the socket it is given
+    (asked once per definition: a helper that waits forever costs its few seconds only once)."""
+    if helper not in _helper_works:
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(HELPER_TIMEOUT)
+        try:
+            with rawapi.Relay() as relay:
+                reply = helper(relay.path, "/_ping")
+            _helper_works[helper] = (bool(relay.exchanges) and isinstance(reply, bytes)
+                                     and reply.startswith(b"HTTP/1.") and reply.endswith(b"\r\n\r\nOK"))
+        except Exception:  # noqa: BLE001 - the learner's code may raise anything: then it does not work
+            _helper_works[helper] = False
+        finally:
+            socket.setdefaulttimeout(previous)
+    return _helper_works[helper]
+
+
+@contextlib.contextmanager
+def _reference_helper(fn: Callable) -> Iterator[None]:
+    """While the block runs, ``fn`` calls a correct ``http_get`` instead of the learner's."""
+    namespace = fn.__globals__
+    own = namespace[HELPER]
+    namespace[HELPER] = reference_http_get
+    try:
+        yield
+    finally:
+        namespace[HELPER] = own
+
+
+def on_its_own(check: Callable) -> Callable:
+    """Grade an exercise on its own, not on exercise 1's ``http_get``: when the learner's function calls an
+    ``http_get`` that does not work, it is checked with a correct one first; if it fails there too, as written."""
+
+    @functools.wraps(check)
+    def graded(fn: Callable, *args: Any, **kwargs: Any) -> None:
+        own = getattr(fn, "__globals__", {}).get(HELPER)
+        calls_it = HELPER in getattr(getattr(fn, "__code__", None), "co_names", ())
+        if own is None or not calls_it or own is reference_http_get or _works(own):
+            check(fn, *args, **kwargs)
+            return
+        with contextlib.suppress(Feedback), _reference_helper(fn):
+            check(fn, *args, **kwargs)
+            print(f"`{fn.__name__}` is right; your `{HELPER}` is not (exercise 1 says why), so these tests "
+                  f"used a correct `{HELPER}`: each exercise is graded on its own.")
+            return
+        check(fn, *args, **kwargs)  # as written: the feedback is about the learner's own code
+    return graded
 
 
 def _call(fn: Callable, *args: Any) -> Any:
@@ -48,17 +116,21 @@ def _call(fn: Callable, *args: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _relayed(fn: Callable, wanted: str) -> Iterator[rawapi.Relay]:
-    """A relay to hand to ``fn``; afterwards, check ``fn`` used it for ``wanted``, by hand."""
-    with rawapi.Relay() as relay:
+def _relayed(fn: Callable, wanted: str, cli_problem: str = "") -> Iterator[rawapi.Relay]:
+    """A relay to hand to ``fn`` (``DOCKER_HOST`` too); afterwards, check ``fn`` used it for ``wanted``,
+    by hand. ``cli_problem``: what is wrong if it ran the docker CLI instead."""
+    with rawapi.Relay() as relay, relay.as_docker_host():
         yield relay
+    agents = {e.user_agent for e in relay.exchanges if e.path == wanted}
+    if cli_problem and any(a.startswith(CLI_AGENT) for a in agents):
+        raise Feedback(f"`{fn.__name__}` ran the docker CLI: {cli_problem}",
+                       "ask the engine yourself: GET /version over the socket you were given, by hand.")
     expect(relay.exchanges,
            f"`{fn.__name__}` never connected to the socket path it was given ({relay.path}).",
            "connect to the `socket_path` argument, not to a path written into your function.")
     paths = [e.path for e in relay.exchanges]
     expect(wanted in paths, f"`{fn.__name__}` asked the engine for {paths}, not for {wanted}.",
            f"send a request line like 'GET {wanted} HTTP/1.0'.")
-    agents = {e.user_agent for e in relay.exchanges if e.path == wanted}
     expect(not any(a.startswith(SDK_AGENTS) for a in agents),
            f"`{fn.__name__}` asked through the docker SDK or CLI (User-Agent {sorted(agents)}).",
            "this exercise is about speaking the API yourself: use socket.socket(socket.AF_UNIX, ...) "
@@ -97,16 +169,18 @@ def ping_status(fn: Callable, api: docker.DockerClient, relayed: bool = False) -
                "return the first line of the reply exactly as it came, only without '\\r\\n'.")
 
 
-def _version_value(fn: Callable, api: docker.DockerClient, key: str, relayed: bool) -> tuple[str, dict]:
+def _version_value(fn: Callable, api: docker.DockerClient, key: str, relayed: bool,
+                   cli_problem: str = "") -> tuple[str, dict]:
     """Call ``fn`` (relayed or not) and return (its answer as str, the engine's /version via the SDK)."""
     if not relayed:
         got = _text(fn, _call(fn, rawapi.engine_socket_path()), f"the engine's {key}")
     else:
-        with _relayed(fn, "/version") as relay:
+        with _relayed(fn, "/version", cli_problem) as relay:
             got = _text(fn, _call(fn, relay.path), f"the engine's {key}")
     return got, api.version()
 
 
+@on_its_own
 def server_version(fn: Callable, api: docker.DockerClient, relayed: bool = False) -> None:
     """`server_version(socket_path)` returns the engine's version, as ``/version`` reports it."""
     got, version = _version_value(fn, api, "Version", relayed)
@@ -125,25 +199,39 @@ def _cli_go_version() -> str | None:
     return None
 
 
+def _go(version: str) -> str:
+    """A Go version with or without its "go" prefix ("go1.19.8" and "1.19.8" are the same)."""
+    return version.strip().removeprefix("go")
+
+
+@on_its_own
 def go_version(fn: Callable, api: docker.DockerClient, relayed: bool = False) -> None:
-    """`go_version(socket_path)` returns the Go version the engine was built with."""
-    got, version = _version_value(fn, api, "GoVersion", relayed)
+    """`go_version(socket_path)` returns the Go version the engine was built with.
+
+    The docker CLI may have been built with the same Go as the engine (both from one Debian
+    build) or another: a learner who reads the CLI's is told so from the relay, whatever the values.
+    """
+    got, version = _version_value(fn, api, "GoVersion", relayed, cli_problem=(
+        "the CLI is a Go program of its own (the client); the Go version `docker version` shows first is "
+        "the one the CLI was built with, which need not be the engine's."))
     want = version["GoVersion"]
-    expect(got.startswith("go"), f"{got!r} is not a Go version; the engine reports something like 'go1.19.8'.",
+    expect(_go(got)[:1].isdigit(), f"{got!r} is not a Go version; the engine reports something like 'go1.19.8'.",
            'return the "GoVersion" field of GET /version.')
-    if got != want and got == _cli_go_version():
+    if _go(got) != _go(want) and got == _cli_go_version():
         raise Feedback(f"{got!r} is the Go version of the docker CLI (the client), not of the engine.",
                        "ask the server: the GoVersion in the engine's own /version reply.")
-    expect(got == want, f"`{fn.__name__}` returned {got!r}, but the engine was built with {want!r}.",
+    expect(_go(got) == _go(want), f"`{fn.__name__}` returned {got!r}, but the engine was built with {want!r}.",
            'return the "GoVersion" field of the JSON body of GET /version.')
 
 
+@on_its_own
 def count_labelled(fn: Callable, api: docker.DockerClient, cases: list[tuple[int, int]],
                    relayed: bool = False) -> None:
     """`count_labelled(socket_path, label)` counts all containers (running or not) with ``label``.
 
     Each case is (running, stopped): the check creates that many containers with a
-    fresh label, asks, and removes them.
+    fresh label, and one more, not running, whose label has the same key with another value
+    (it must not be counted), asks, and removes them.
     """
     for running, stopped in cases:
         label = f"{LABEL_KEY}={secrets.token_hex(4)}"
@@ -151,6 +239,8 @@ def count_labelled(fn: Callable, api: docker.DockerClient, cases: list[tuple[int
         made = [api.containers.run(image_ref(BASE), "sleep 120", detach=True, labels={key: value})
                 for _ in range(running)]
         made += [api.containers.create(image_ref(BASE), "true", labels={key: value}) for _ in range(stopped)]
+        other = f"other-{secrets.token_hex(4)}"
+        made.append(api.containers.create(image_ref(BASE), "true", labels={key: other}))
         with removed_after(*made):
             if relayed:
                 with _relayed(fn, "/containers/json") as relay:
@@ -161,6 +251,11 @@ def count_labelled(fn: Callable, api: docker.DockerClient, cases: list[tuple[int
             expect(isinstance(got, int) and not isinstance(got, bool),
                    f"`{fn.__name__}(socket_path, {label!r})` returned {got!r} ({type(got).__name__}), not an int.",
                    "return len(...) of the containers you counted.")
+            if got == want + 1:
+                raise Feedback(f"`{fn.__name__}` counted {got}: it also counted the container labelled "
+                               f"{key}={other}, whose label has the same key but another value.",
+                               "compare the value too: Labels.get(key) == value (or let the engine filter "
+                               'by "key=value").')
             if got == running and stopped:
                 raise Feedback(f"`{fn.__name__}` counted {got}: only the running containers with {label}; "
                                f"{stopped} more exist but are not running.",

@@ -69,9 +69,9 @@ class LabelledClient(docker.DockerClient):
         return _Images(client=self)
 
 
-def session_client(session: str | None = None, owner: str | None = None) -> LabelledClient:
-    """A labelled client on the course engine for ``session`` (default: this kernel's)."""
-    base = plain_client()
+def session_client(session: str | None = None, owner: str | None = None, url: str | None = None) -> LabelledClient:
+    """A labelled client on the course engine (or ``url``) for ``session`` (default: this kernel's)."""
+    base = plain_client(url)
     labelled = LabelledClient.__new__(LabelledClient)
     labelled.__dict__.update(base.__dict__)
     labelled.course_labels = config.course_labels(session or default_session(), owner)

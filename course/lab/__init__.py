@@ -60,9 +60,10 @@ def cleanup() -> None:
         remove_labelled(_client, session=_client.course_labels[config.LABEL_SESSION])
 
 
-def run(command: str, **kwargs) -> tuple[int, str]:
-    """Run ``command`` in a fresh container of the base image; return (exit code, output)."""
-    api = client()
+def run(command: str, api: docker.DockerClient | None = None, **kwargs) -> tuple[int, str]:
+    """Run ``command`` in a fresh container of the base image (on ``api``, default this kernel's client);
+    return (exit code, output)."""
+    api = api or client()
     container = api.containers.run(BASE_IMAGE, ["sh", "-c", command], detach=True, **kwargs)
     try:
         status = container.wait()["StatusCode"]
@@ -92,7 +93,7 @@ def namespaces(container: docker.models.containers.Container) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("namespace")
 
 
-def proc_status(pid: int, fields: tuple[str, ...] = ("Name", "Pid", "NSpid", "VmRSS")) -> dict[str, str]:
+def proc_status(pid: int, fields: tuple[str, ...] = ("Name", "Pid", "NSpid", "Uid", "VmRSS")) -> dict[str, str]:
     """Selected lines of the host's /proc/PID/status."""
     out = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -24,6 +25,8 @@ from course.engine.connect import engine_url
 
 #: The start of an HTTP request: a method, a target, the protocol.
 REQUEST_LINE = re.compile(rb"^[A-Z]+ \S+ HTTP/1\.[01]\r?\n")
+#: How much of a relayed request's body, and of an unfinished head, an :class:`Exchange` keeps.
+BODY_KEPT, HEAD_KEPT = 2**20, 2**16
 #: Where Debian's docker.io and the upstream packages put the CLI.
 CLI_PATHS = ("/usr/local/bin/docker", "/usr/bin/docker")
 
@@ -79,8 +82,8 @@ def parse(raw: bytes) -> Response:
     return Response(lines[0], headers, body)
 
 
-def request(method: str, path: str, socket_path: str | None = None, timeout: float = 30.0) -> Response:
-    """One HTTP/1.0 request over the unix socket; the engine closes the connection when done.
+def raw_request(method: str, path: str, socket_path: str | None = None, timeout: float = 30.0) -> bytes:
+    """One HTTP/1.0 request over the unix socket: the complete raw reply, as it came.
 
     HTTP/1.0 keeps it simple: no keep-alive and no chunked body, so "read until the
     server hangs up" is the whole protocol.
@@ -92,7 +95,12 @@ def request(method: str, path: str, socket_path: str | None = None, timeout: flo
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
-    return parse(b"".join(chunks))
+    return b"".join(chunks)
+
+
+def request(method: str, path: str, socket_path: str | None = None, timeout: float = 30.0) -> Response:
+    """One HTTP/1.0 request over the unix socket, its reply parsed; the engine closes the connection when done."""
+    return parse(raw_request(method, path, socket_path, timeout))
 
 
 def cli_path() -> str:
@@ -114,11 +122,17 @@ def cli(*args: str, host: str | None = None, timeout: float = 60.0) -> str:
 
 @dataclass
 class Exchange:
-    """One request through a :class:`Relay`: its request line, User-Agent, and the reply's status line."""
+    """One request through a :class:`Relay`: its request line, User-Agent, body, and the reply's status line."""
 
     request_line: str = ""
     user_agent: str = ""
     status_line: str = ""
+    #: The request's body as the client sent it (its first BODY_KEPT bytes; empty if chunked).
+    body: bytes = b""
+
+    @property
+    def method(self) -> str:
+        return self.request_line.split(" ", 1)[0]
 
     @property
     def path(self) -> str:
@@ -130,6 +144,45 @@ class Exchange:
             if version.replace(".", "").isdigit():
                 return "/" + rest
         return target
+
+    def json(self) -> Any:
+        """The request's body as JSON; None if it is empty or not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+class _Requests:
+    """The client side of one relayed connection, read as HTTP: each request's head, and its body
+    by Content-Length. What is not a request (a hijacked attach or exec stream) is only passed on."""
+
+    def __init__(self, record: Callable[[Exchange], None]) -> None:
+        self._record = record
+        self._head = b""  # a head that has not ended yet
+        self._left = 0    # bytes of the current body still to come
+        self._current = Exchange()
+
+    def feed(self, data: bytes) -> None:
+        while data:
+            if self._left:
+                part, data = data[:self._left], data[self._left:]
+                self._left -= len(part)
+                self._current.body += part[:max(0, BODY_KEPT - len(self._current.body))]
+                continue
+            if not self._head and not REQUEST_LINE.match(data):
+                return
+            head, sep, data = (self._head + data).partition(b"\r\n\r\n")
+            if not sep:
+                self._head = head if len(head) < HEAD_KEPT else b""
+                return
+            self._head = b""
+            lines = head.decode("iso-8859-1", errors="replace").split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
+            self._current = Exchange(lines[0], headers.get("user-agent", ""))
+            self._record(self._current)
+            length = headers.get("content-length", "0")
+            self._left = int(length) if length.isdigit() else 0
 
 
 def _head_of(data: bytes) -> list[str]:
@@ -169,6 +222,19 @@ class Relay:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def as_docker_host(self) -> Iterator[None]:
+        """``DOCKER_HOST`` names this relay while the block runs: the CLI and new clients go through it too."""
+        previous = os.environ.get("DOCKER_HOST")
+        os.environ["DOCKER_HOST"] = self.url
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop("DOCKER_HOST", None)
+            else:
+                os.environ["DOCKER_HOST"] = previous
+
     def close(self) -> None:
         """Stop accepting, hang up every connection, remove the socket."""
         with contextlib.suppress(OSError):
@@ -201,22 +267,24 @@ class Relay:
                 client.close()
             return
         mine: list[Exchange] = []  # this connection's requests, in order (keep-alive sends several)
-        threading.Thread(target=self._pump, args=(upstream, client, mine, False), daemon=True).start()
-        self._pump(client, upstream, mine, True)
 
-    def _pump(self, src: socket.socket, dst: socket.socket, mine: list[Exchange], is_request: bool) -> None:
-        """Copy ``src`` to ``dst`` until either side hangs up, noting each message head that starts a read."""
+        def record(exchange: Exchange) -> None:
+            with self._lock:
+                mine.append(exchange)
+                self.exchanges.append(exchange)
+
+        threading.Thread(target=self._pump, args=(upstream, client, mine, None), daemon=True).start()
+        self._pump(client, upstream, mine, _Requests(record))
+
+    def _pump(self, src: socket.socket, dst: socket.socket, mine: list[Exchange],
+              requests: _Requests | None) -> None:
+        """Copy ``src`` to ``dst`` until either side hangs up: the requests read as they pass (``requests``),
+        or on the way back the status line of each reply that starts a read."""
         try:
             while data := src.recv(65536):
-                if is_request and REQUEST_LINE.match(data):
-                    lines = _head_of(data)
-                    agents = [v for k, _, v in (ln.partition(":") for ln in lines[1:])
-                              if k.strip().lower() == "user-agent"]
-                    exchange = Exchange(lines[0], agents[0].strip() if agents else "")
-                    with self._lock:
-                        mine.append(exchange)
-                        self.exchanges.append(exchange)
-                elif not is_request and data.startswith(b"HTTP/1."):
+                if requests is not None:
+                    requests.feed(data)
+                elif data.startswith(b"HTTP/1."):
                     with self._lock:
                         waiting = [e for e in mine if not e.status_line]
                         if waiting:

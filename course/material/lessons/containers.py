@@ -30,12 +30,15 @@ real Docker Engine.
 """,
     keypoints=(
         ("Docker is an open-source platform, written in Go; the CLI and SDKs are clients of the "
-         "engine's HTTP API. Containers are started by **runc**, the successor of libcontainer, which "
-         "replaced LXC in Docker 0.9."),
+         "engine's HTTP API. Containers are started by **runc**, which grew out of libcontainer: Docker "
+         "0.9 made libcontainer the default instead of LXC, and 1.10 removed the LXC driver."),
         ("A container is a **process on the host's kernel**: PID 1 inside, an ordinary PID outside; "
          "namespaces give it its own view of processes, hostname, network and mounts."),
+        ("Docker uses no user namespace by default: **root in a container is root on the host**, held "
+         "back only by dropped capabilities, seccomp, AppArmor and the other namespaces."),
         ("**cgroups** limit what it may use: the kernel enforces a memory limit by killing the "
-         "process, and the engine reports `OOMKilled`."),
+         "process (SIGKILL: exit status 128 + 9 = 137), and the engine reports `OOMKilled`. Set "
+         "`memswap_limit` equal to `mem_limit`, or Docker allows as much swap again."),
         "There is no guest kernel: `uname -r` inside a container prints the host's kernel.",
     ),
     episode=(
@@ -44,9 +47,10 @@ real Docker Engine.
 
 Docker is an open-source virtualization platform built on **Linux containers**. The
 `docker` command is only a client: it sends HTTP requests to the **Docker Engine**
-(`dockerd`), a server written in **Go**. Early Docker drove **LXC** (Linux Containers);
-since Docker 0.9 it used its own Go library, **libcontainer**, which became **runc**, the
-low-level runtime that `containerd` calls to start each container today.
+(`dockerd`), a server written in **Go**. Early Docker drove **LXC** (Linux Containers).
+Docker 0.9 (2014) made its own Go library, **libcontainer**, the default; the LXC driver
+stayed as an option until Docker 1.10 (2016) removed it. In 2015 libcontainer went into
+**runc**, the low-level runtime that `containerd` calls to start each container today.
 
 The engine reports all of this about itself. `lab.client()` gives us a
 [docker-py](https://docker-py.readthedocs.io) client on the course's engine.
@@ -91,7 +95,9 @@ check.engine_facts(engine_facts, docker, exact=True)
         md("""
 ## 2. A container is a process, isolated
 
-A **VM** emulates hardware and boots a whole new kernel. A **container** does not: it is a
+A **VM** boots a whole kernel of its own on virtual hardware that a hypervisor provides
+(with hardware virtualization such as KVM, the guest's instructions run directly on the real
+CPU and only its devices are emulated or paravirtual). A **container** boots nothing: it is a
 normal process of the host, which the kernel places in its own **namespaces** (a private
 view of process IDs, hostname, network, mounts...) and **cgroups** (limits on memory, CPU,
 process count). That is *OS-level virtualization*, the idea LXC made popular.
@@ -103,23 +109,16 @@ status, output = lab.run("echo my PID is $$; echo my hostname is $(hostname); ps
 print(output)
 """, "s3-live-pid1"),
         md("""
-Its network is its own too. Attached to a network (here `network_mode="bridge"`, the
-engine's default one), it gets an `eth0` the engine made for it, and its own loopback.
-(Behind the course's guard, `bridge` is a network of your own with no way out of the
-machine, and a container that asks for no network gets none: only its loopback.)
-The notebook's host has other interfaces:
-""", "s3-network-text"),
-        code("""
-import psutil
+The shell printed its own PID: 1. Yet `ps` lists only one process, itself, as PID 1. The
+shell ran its **last** command in its own process instead of forking a child for it (as
+`exec ps` would): PID 1 *became* `ps`. (Busybox runs its applets without loading a new
+program, so the command line still reads `sh -c ...`; `{ps}` is the name it has now.) There is
+nothing else in the container: no init, no daemons, only what it started.
 
-status, output = lab.run("ip -o -4 addr show", network_mode="bridge")
-print("inside the container:\\n" + output)
-print("on the host:", sorted(psutil.net_if_addrs()))
-""", "s3-live-network"),
-        md("""
 Now the **same process seen from the host**. We start a long-running container and look
-it up in the host's `/proc`: it has an ordinary host PID, and `NSpid` lists its PID in
-each PID namespace (the host's, then the container's, where it is 1).
+it up in the host's `/proc`: it has an ordinary host PID, `NSpid` lists its PID in each PID
+namespace (the host's, then the container's, where it is 1), and `Uid` whom it runs as on the
+host.
 """, "s3-host-view-text"),
         code("""
 sleeper = docker.containers.run(lab.BASE_IMAGE, "sleep 300", detach=True, hostname="sleeper")
@@ -132,6 +131,20 @@ print(sleeper.top()["Processes"])   # the engine also reports host PIDs
 # Which kernel namespaces does it share with this notebook? Only the ones Docker did not isolate.
 lab.namespaces(sleeper)
 """, "s3-live-namespaces"),
+        md("""
+`pid`, `net`, `uts` (hostname), `mnt` (mounts) and `ipc` are the container's own. Two may be
+shared, and they matter:
+
+- **user**: Docker creates no user namespace unless the engine is set up for it
+  (`userns-remap`, or rootless Docker). User IDs are the host's: **root in the container is
+  root on the host** (UID 0, as `Uid` above shows), held back only by what Docker takes away
+  (most capabilities, a seccomp filter, AppArmor or SELinux) and by the other namespaces. A
+  process that gets out (a kernel bug, a host directory mounted in, `--privileged`) is root on
+  the machine.
+- **cgroup**: on a cgroup v2 host Docker gives each container its own cgroup namespace by
+  default; on cgroup v1 it shares the host's. Either way its limits hold: the namespace only
+  changes how `/proc/self/cgroup` reads.
+""", "s3-namespaces-text"),
         code("""
 # And the kernel: a container has none of its own. Inside, uname shows the host's kernel.
 status, inside = lab.run("uname -r")
@@ -145,9 +158,13 @@ Write `start_sandbox(api, hostname)` that starts a container from `lab.BASE_IMAG
 returns it (the `Container` object) **while it keeps running** (run `sleep 600` in it),
 with:
 - its hostname set to `hostname`,
-- a memory limit of **64 MiB**, with no extra swap (set `memswap_limit` to the same value).
+- a memory limit of **64 MiB**, with no swap beyond it: `memswap_limit` (memory plus swap)
+  set to the same value.
 
-The tests inspect the real container on the engine and from inside it.
+Without `memswap_limit`, Docker lets a container use as much swap again as its memory limit
+(on a host that has swap). The course's guard sets the two equal on every container, so the
+engine here shows 64 MiB either way: the tests read what your function **asks** the engine for,
+and inspect the real container on the engine and from inside it.
 """,
             solution="""
 def start_sandbox(api, hostname):
@@ -187,10 +204,58 @@ check.host_pid(pid_on_host, docker, proc=True)
 """,
         ),
         md("""
+### A network of its own
+
+The `net` namespace gives a container its own interfaces, addresses, routes and ports. With
+no network (`network_mode="none"`) it has only a loopback, `lo`. Attached to a network (here
+`network_mode="bridge"`, the engine's default one) it also gets an `eth0`: one end of a **veth
+pair**, a virtual cable whose other end the engine left in the host's namespace (a `veth...`
+interface there), plugged into the network's bridge. (Behind the course's guard, `bridge` is a
+network of your own with no way out of the machine, and a container that asks for no network
+gets none.) The kernel lists a namespace's interfaces in `/proc/net/dev`; the notebook's own
+namespace is the host's:
+""", "s3-network-text"),
+        code("""
+import socket
+
+for mode in ("none", "bridge"):
+    status, output = lab.run("cat /proc/net/dev; ip -o -4 addr show", network_mode=mode)
+    print(f"inside a container with network_mode={mode!r}:\\n{output}")
+print("the notebook's:", [name for index, name in socket.if_nameindex()])
+""", "s3-live-network"),
+        Exercise(
+            "a network of its own", points=2, covers=("S3",),
+            text="""
+Write `interfaces(api, network_mode)` that starts a container from `lab.BASE_IMAGE` with that
+`network_mode` (`"none"`, `"bridge"`, or the name of a network), reads the names of the network
+interfaces it sees **from inside**, removes it, and returns the names as a sorted list, for
+example `["eth0", "lo"]`. In `/proc/net/dev` each interface is a line `name: counters...`,
+after two header lines. The tests compare with a container of their own.
+""",
+            solution="""
+def interfaces(api, network_mode):
+    ### BEGIN SOLUTION
+    container = api.containers.run(lab.BASE_IMAGE, "cat /proc/net/dev", network_mode=network_mode, detach=True)
+    try:
+        container.wait()
+        lines = container.logs().decode().splitlines()[2:]
+    finally:
+        container.remove(force=True)
+    return sorted(line.split(":")[0].strip() for line in lines)
+    ### END SOLUTION
+""",
+            tests="""
+check.interfaces(interfaces, docker, ["none", "bridge"])
+### BEGIN HIDDEN TESTS
+check.interfaces(interfaces, docker, ["bridge", "none"], own_network=True)
+### END HIDDEN TESTS
+""",
+        ),
+        md("""
 ## 3. cgroups: the kernel enforces the limit
 
-A memory limit is a **cgroup** setting. The container can read its own limit (this engine
-uses cgroup v1: `/sys/fs/cgroup/memory/memory.limit_in_bytes`; with cgroup v2 it is
+A memory limit is a **cgroup** setting. The container can read its own limit (with cgroup
+v1 in `/sys/fs/cgroup/memory/memory.limit_in_bytes`, with cgroup v2 in
 `/sys/fs/cgroup/memory.max`). When a process inside allocates more, the kernel's
 out-of-memory killer ends it and the engine records `OOMKilled`.
 
@@ -208,18 +273,24 @@ hog.reload()
 print("OOMKilled:", hog.attrs["State"]["OOMKilled"])
 hog.remove()
 """, "s3-live-oom"),
+        md("""
+Exit status 137 is how a death by signal is reported. A process killed by a signal has no exit
+code of its own, so the engine, like the shell, reports 128 + the signal's number: 137 = 128 + 9,
+**SIGKILL**, the signal the kernel's out-of-memory killer sends (it cannot be caught). A process
+that ends by itself exits with 0 (success) up to 127.
+""", "s3-exit-text"),
         Exercise(
             "does it fit?", points=3, covers=("S3",),
             text="""
-Write `survives(limit_mb, alloc_mb)` that runs a container from `lab.BASE_IMAGE` with a
-memory limit of `limit_mb` MiB (and the same `memswap_limit`), makes it allocate
-`alloc_mb` MiB, waits for it, **removes it**, and returns `True` if it finished normally,
-`False` if the kernel killed it. Use the engine client `docker` defined above.
+Write `survives(api, limit_mb, alloc_mb)` that runs a container from `lab.BASE_IMAGE` through
+`api` with a memory limit of `limit_mb` MiB and no swap beyond it (the same `memswap_limit`),
+makes it allocate `alloc_mb` MiB, waits for it to end, **removes it**, and returns `True` if it
+finished normally, `False` if the kernel killed it.
 """,
             solution="""
-def survives(limit_mb, alloc_mb):
+def survives(api, limit_mb, alloc_mb):
     ### BEGIN SOLUTION
-    container = docker.containers.run(
+    container = api.containers.run(
         lab.BASE_IMAGE, f"dd if=/dev/zero of=/dev/null bs={alloc_mb}M count=1",
         mem_limit=f"{limit_mb}m", memswap_limit=f"{limit_mb}m", detach=True,
     )
@@ -232,7 +303,7 @@ def survives(limit_mb, alloc_mb):
             tests="""
 check.survives(survives, docker, cases=[(64, 8, True), (32, 96, False)])
 ### BEGIN HIDDEN TESTS
-check.survives(survives, docker, cases=[(48, 16, True), (24, 64, False), (128, 40, True)])
+check.survives(survives, docker, cases=[(48, 16, True), (64, 100, False), (24, 64, False), (128, 40, True)])
 ### END HIDDEN TESTS
 """,
         ),

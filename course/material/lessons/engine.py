@@ -7,12 +7,14 @@ from course.material.lesson import Exercise, Lesson, Question
 
 #: A stand-in for a downloaded install script: the notebook reads, verifies and previews it.
 SCRIPT = """#!/bin/sh
-# A stand-in for get.docker.com (the real one is about 700 lines: read it the same way).
+# A stand-in for get.docker.com (the real one is about 800 lines: read it the same way).
 set -e
 do_install() {
     if [ "$1" = "--dry-run" ]; then
         echo "would run: apt-get update"
-        echo "would run: apt-get install -y docker-ce docker-ce-cli containerd.io"
+        echo "would run: apt-get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin"
+        echo "           docker-compose-plugin docker-ce-rootless-extras docker-model-plugin"
+        echo "would run: systemctl enable --now docker.service"
         return
     fi
     echo "this stand-in never installs anything"
@@ -56,9 +58,10 @@ real Docker Engine.
          "install docker.io` gives a package signed by the distribution. Never pipe an unread download "
          "into a root shell: download, read, verify, then run."),
         ("`docker version` shows a **client** (the CLI) and a **server** (the engine, written in "
-         "**Go**)."),
-        ("The engine is an **HTTP server on a unix socket**. The CLI and the SDK are its clients: "
-         "`docker version` is `GET /version`, `docker ps` is `GET /containers/json`."),
+         "**Go**); they negotiate an API version, so a newer client can drive an older engine."),
+        ("The engine is an **HTTP server on a unix socket** (by default; it can listen on TCP too). The "
+         "CLI and the SDK are its clients: `docker version` is `GET /version`, `docker ps` is "
+         "`GET /containers/json`. Write access to that socket is root on the host."),
         ("With `HTTP/1.0` a request is a few lines of text and the reply ends when the engine hangs "
          "up."),
     ),
@@ -76,10 +79,14 @@ docker version                                    # check: the client answers, a
 
 - `curl -fsSL`: `-f` fail on an HTTP error instead of printing the error page, `-s` silent,
   `-S` but still show errors, `-L` follow redirects. The script detects the distribution, adds
-  Docker's package repository and signing key, and installs `docker-ce`, `docker-ce-cli` and
-  `containerd.io`.
+  Docker's own package repository and its signing key (on Debian and Ubuntu
+  `/etc/apt/keyrings/docker.asc`), and installs the latest stable release: the engine
+  (`docker-ce`), the CLI (`docker-ce-cli`), `containerd.io` (containerd and runc), the Buildx,
+  Compose and model plugins, and the rootless extras. Where systemd runs, today's script also
+  starts the engine (`systemctl enable --now docker`).
 - `service docker start` asks the init system (on most machines `systemd`, i.e.
-  `systemctl start docker`) to start **dockerd**, the engine.
+  `systemctl start docker`) to start **dockerd**, the engine: needed where the script could not
+  start it (no systemd, as inside a container) or after the engine was stopped.
 
 **This course does it differently.** There is no internet here, and Debian ships Docker
 itself: the course runs `apt-get install docker.io` (a package signed by Debian, from the
@@ -120,6 +127,16 @@ Here the CLI reaches the course's engine through `DOCKER_HOST`:
 print(rawapi.cli("version"))   # runs `docker version` with DOCKER_HOST set to the course's engine
 """, "s8-live-version"),
         md("""
+The two halves need not have the same version: they agree on an **API version**. Each CLI
+release speaks the Engine API up to one version (the 28.2 CLI: 1.50), and each engine serves a
+range (its Server half says `API version: 1.41 (minimum version 1.12)`). Before anything else
+the CLI pings the engine, reads the newest API version it serves from the reply's `Api-Version`
+header, and if that is older than its own, uses the engine's: a client newer than the engine
+shows `API version: 1.41 (downgraded from 1.50)`. Then every request names that version in its
+path (`/v1.41/...`), so a new engine keeps serving old clients, down to its minimum. The SDK
+does the same (`version="auto"`).
+""", "s8-negotiation-text"),
+        md("""
 ### Why `curl ... | sudo sh` is a risk, and what to do instead
 
 Piping a download into `sudo sh` runs **whatever the server sends** as **root**, before
@@ -155,10 +172,20 @@ print("3. preview, in a throw-away container:\\n" + output)   # 4. only then: su
 ## 2. Client and server: the Docker Engine API
 
 Docker is an open-source platform **written in Go**. The engine, `dockerd`, is an HTTP server.
-It does not listen on the network: it listens on a **unix socket**, a file such as
+By default it does not listen on the network: it listens on a **unix socket**, a file such as
 `/var/run/docker.sock` (here it may be the course guard's socket, which checks each request
 and passes it on). The `docker` CLI and the Python SDK (`docker-py`, what `lab.client()` returns)
-are only **clients**: they turn your commands into HTTP requests on that socket.
+are only **clients**: they turn your commands into HTTP requests on that socket. It can be made
+to listen on TCP too (`dockerd -H tcp://0.0.0.0:2375`, or `hosts` in `/etc/docker/daemon.json`):
+then anyone who reaches the port controls it, unless it demands TLS client certificates
+(`--tlsverify`, port 2376 by convention); `DOCKER_HOST=ssh://user@host` reaches a remote engine
+through SSH instead.
+
+**Write access to the socket is root on the host.** The engine runs as root and does what its
+clients ask: `docker run -v /:/host ...` hands a container the host's whole filesystem, as root.
+Being in the `docker` group (which owns `/var/run/docker.sock`) is therefore root in all but
+name. That is why graded notebooks reach the engine only through the course's guard, which
+refuses such requests, and why Docker offers a rootless mode.
 
 You can speak that HTTP yourself with Python's `socket` module. A request is a request line,
 headers, and a blank line. With `HTTP/1.0` the engine closes the connection when its reply is
@@ -191,8 +218,10 @@ header that says the same), headers (`Api-Version`, `Server: Docker/...`), a bla
 Write `http_get(socket_path, path)` that sends `GET <path>` over the unix socket at
 `socket_path` and returns the **complete raw reply** (bytes), and `ping_status(socket_path)`
 that uses it to return the **status line** of the reply to `GET /_ping`, as a `str` without its
-line ending (for example `"HTTP/1.0 200 OK"`). Do not use the docker SDK or CLI: you will reuse
-`http_get` in the next exercises. The hidden tests hand your function a different socket path.
+line ending (for example `"HTTP/1.0 200 OK"`). Do not use the docker SDK or CLI. The hidden
+tests hand your function a different socket path. You will reuse `http_get` in the next
+exercises; each is graded on its own (if your `http_get` is wrong, their tests retry your
+function with a correct one, so a mistake here costs only this exercise's points).
 """,
             solution="""
 import socket
@@ -273,8 +302,8 @@ check.server_version(server_version, docker, relayed=True)
             text="""
 Docker is written in Go, and the engine says which Go compiler built it. Write
 `go_version(socket_path)` returning that version (for example `"go1.19.8"`), again by hand.
-Careful: the `docker` CLI is a Go program too, built with its own Go version; the tests want
-the **engine's**.
+Careful: the `docker` CLI is a Go program too, built with its own Go compiler, which may or may
+not be the engine's; the tests want the **engine's**, asked by hand.
 """,
             solution="""
 def go_version(socket_path):
@@ -308,9 +337,8 @@ pd.DataFrame([{"client": e.user_agent, "request": e.request_line, "reply": e.sta
               for e in relay.exchanges])
 """, "s2-live-wire"),
         md("""
-The CLI pings first (`HEAD /_ping`) to learn the API version, then asks `GET /v1.41/version`:
-the `/v1.41` prefix pins the API version so old clients keep working with new engines. Every
-`docker` command works like this: `docker ps` is `GET /containers/json`, `docker run` is
+The CLI pings first (`HEAD /_ping`) to negotiate the API version, then asks
+`GET /v1.41/version`, the version in the path. Every `docker` command works like this: `docker ps` is `GET /containers/json`, `docker run` is
 `POST /containers/create` then `POST /containers/{id}/start`.
 
 ### Listing containers: `GET /containers/json`
@@ -336,9 +364,11 @@ created.remove()
             "count containers by label", points=3, covers=("S2",),
             text="""
 Write `count_labelled(socket_path, label)` that returns how many containers, **running or
-not**, carry the label `label`, given as `"key=value"`. Use `GET /containers/json` by hand
+not**, carry the label `label`, given as `"key=value"` (the key with exactly that value). Use
+`GET /containers/json` by hand
 (filter in Python, or let the engine filter with `filters={"label":["key=value"]}`, URL-encoded).
-The tests create containers with a fresh label, some running and some not, and compare.
+The tests create containers with a fresh label, some running and some not, and one whose label
+has the same key and another value, and compare.
 """,
             solution="""
 def count_labelled(socket_path, label):
@@ -357,18 +387,19 @@ check.count_labelled(count_labelled, docker, cases=[(2, 0), (0, 2)], relayed=Tru
         ),
         Question(
             2, text="""
-The seed note installs Docker with `curl -fsSL https://get.docker.com/ | sudo sh`. In three or
-four sentences: what exactly is risky about running a command like this, and what would you do
-instead on a machine you care about?
+In section 1 the checksum of `install-docker.sh` matched. In three or four sentences: what
+does a matching checksum prove, and what does it not? Why must the checksum come from somewhere
+other than the server that sent the script, and what does installing a signed package
+(`apt-get install docker.io`) add that a checksum you compared once does not?
 """,
             answer="""
-The pipe runs whatever the server sends as root, before anyone has read it: a compromised site,
-mirror or network path, or a mistyped address, gives an attacker full control of the machine,
-and a download cut short may run a half script. Instead, download the script to a file, read
-it, check its checksum or signature against one published elsewhere (and preview it, e.g. with
---dry-run or in a throw-away VM/container), and only then run it; or better, install from the
-distribution's signed packages (apt-get install docker.io) or Docker's apt repository after
-verifying its key, so updates are signed and tracked.
+It proves the file is byte for byte the one whose checksum was published: not altered on the
+way or by a mirror, not cut short. It does not prove the script is safe or does what you want:
+only reading it (and a dry run) tells that. If the checksum comes from the same server, whoever
+can change the script can change the checksum too, so it proves nothing; it must come through
+another channel you trust. A signed package is checked automatically against a key the system
+already trusts (Debian's archive key, installed with the OS), for every later update too, and
+the package manager records what was installed so it can be upgraded or removed cleanly.
 """,
         ),
     ),
