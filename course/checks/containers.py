@@ -104,12 +104,11 @@ def _expect_no_swap(fn, memory: int, swap: int) -> None:
 def sandbox(fn, api: docker.DockerClient, hostname: str, inside: bool = False) -> None:
     """`start_sandbox(api, hostname)` returns a running container with that hostname, 64 MiB and no swap."""
     with _watched(api) as (watched, relay):
-        container = call(fn, watched, hostname)
+        returned = call(fn, watched, hostname)
+    expect(isinstance(returned, Container), f"`start_sandbox` returned {type(returned).__name__}, not a Container.",
+           "use api.containers.run(..., detach=True), which returns the Container.")
+    container = api.containers.get(returned.id)  # ``returned`` speaks through the relay, closed now
     with removed_after(container):
-        expect(isinstance(container, Container),
-               f"`start_sandbox` returned {type(container).__name__}, not a Container.",
-               "use api.containers.run(..., detach=True), which returns the Container.")
-        container = api.containers.get(container.id)
         expect(container.attrs["State"]["Running"],
                f"the container is not running (status {container.status!r}).",
                'give it a command that keeps running, such as "sleep 600", and detach=True.')
