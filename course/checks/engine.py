@@ -77,7 +77,8 @@ def _reference_helper(fn: Callable) -> Iterator[None]:
 
 def on_its_own(check: Callable) -> Callable:
     """Grade an exercise on its own, not on exercise 1's ``http_get``: when the learner's function calls an
-    ``http_get`` that does not work, it is checked with a correct one first; if it fails there too, as written."""
+    ``http_get`` that does not work, it is checked with a correct one; if it crashes there (it may expect its
+    own helper's output), as written."""
 
     @functools.wraps(check)
     def graded(fn: Callable, *args: Any, **kwargs: Any) -> None:
@@ -86,12 +87,17 @@ def on_its_own(check: Callable) -> Callable:
         if own is None or not calls_it or own is reference_http_get or _works(own):
             check(fn, *args, **kwargs)
             return
-        with contextlib.suppress(Feedback), _reference_helper(fn):
-            check(fn, *args, **kwargs)
+        try:
+            with _reference_helper(fn):
+                check(fn, *args, **kwargs)
+        except Feedback as with_reference:
+            if with_reference.__cause__ is None:
+                raise  # what is wrong with the function itself, given a correct http_get
+        else:
             print(f"`{fn.__name__}` is right; your `{HELPER}` is not (exercise 1 says why), so these tests "
                   f"used a correct `{HELPER}`: each exercise is graded on its own.")
             return
-        check(fn, *args, **kwargs)  # as written: the feedback is about the learner's own code
+        check(fn, *args, **kwargs)  # it crashed with a correct http_get (written for its own?): judge it as written
     return graded
 
 

@@ -205,6 +205,7 @@ class Relay:
         self._dir = tempfile.mkdtemp(prefix="course-relay-")
         self.path = os.path.join(self._dir, "engine.sock")
         self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._server.settimeout(None)
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
 
@@ -257,7 +258,11 @@ class Relay:
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
+        # Blocking whatever socket.setdefaulttimeout() a check set for the learner's socket: the relay waits
+        # as long as the client does (closing it ends the wait), never hanging up on a reader first.
+        client.settimeout(None)
         upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        upstream.settimeout(None)
         with self._lock:
             self._open += [client, upstream]
         try:

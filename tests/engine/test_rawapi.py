@@ -1,10 +1,19 @@
-"""The engine API by hand (course.rawapi) and the `engine` lesson's checks, on the real engine."""
+"""The engine API by hand (course.rawapi) and the `engine` lesson's checks, on the real engine.
+
+Beside the answers harness (tests/engine/answers/engine.py, graded as submissions), these call the
+checks directly where a test must arrange the host: Debian's docker CLI first on PATH (one build
+with the engine), or a broken exercise-1 helper beside a correct later exercise.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
+import subprocess
 import threading
+import types
 
 import docker
 import pytest
@@ -12,6 +21,8 @@ import pytest
 from course.checks import engine as check
 from course.checks.feedback import Feedback
 from course.lab import rawapi
+
+DEBIAN_CLI = "/usr/bin/docker"
 
 
 def http_get(socket_path: str, path: str) -> bytes:
@@ -82,6 +93,31 @@ def test_relay_records_each_client(engine):
     assert all(e.status_line.startswith("HTTP/1.") for e in relay.exchanges)
 
 
+def test_relay_records_request_bodies_however_they_are_sent(engine):
+    """What a client asked for, before anything between it and the engine rewrites it: the SDK's and the
+    CLI's creations, and a hand-written request whose head and body come in separate writes."""
+    labels = {"edu.vmdocker.course": "vm-docker", "edu.vmdocker.session": os.environ["COURSE_SESSION"]}
+    with rawapi.Relay() as relay:
+        sdk = docker.DockerClient(base_url=relay.url, version="auto")
+        sdk.containers.create("vmdocker/base:latest", "true", mem_limit="48m", labels=labels).remove()
+        sdk.close()
+        made = rawapi.cli("create", "-m", "32m", "--label", f"edu.vmdocker.session={labels['edu.vmdocker.session']}",
+                          "--label", "edu.vmdocker.course=vm-docker", "vmdocker/base:latest", "true", host=relay.url)
+        rawapi.cli("rm", made.strip(), host=relay.url)
+        doc = json.dumps({"Image": "vmdocker/base:latest", "Labels": labels, "HostConfig": {"Memory": 16 * 2**20}})
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(relay.path)
+            s.sendall(f"POST /containers/create HTTP/1.0\r\nContent-Type: application/json\r\n"
+                      f"Content-Length: {len(doc)}\r\n\r\n".encode())
+            s.sendall(doc[:10].encode())
+            s.sendall(doc[10:].encode())
+            made = json.loads(s.makefile("rb").read().partition(b"\r\n\r\n")[2])["Id"]
+        engine.containers.get(made).remove()
+    creates = [e for e in relay.exchanges if e.method == "POST" and e.path == "/containers/create"]
+    assert [e.json()["HostConfig"]["Memory"] // 2**20 for e in creates] == [48, 32, 16]
+    assert [e.user_agent.split("/")[0] for e in creates] == ["docker-sdk-python", "Docker-Client", ""]
+
+
 def test_closing_the_relay_unblocks_a_waiting_reader(engine):
     relay = rawapi.Relay().__enter__()
     done = threading.Event()
@@ -127,8 +163,6 @@ def test_mistakes_are_explained(session_api):
         check.ping_status(lambda p: http_get(p, "/_ping").split(b"\r\n")[0], session_api)
     with pytest.raises(Feedback, match="one line"):
         check.ping_status(lambda p: http_get(p, "/_ping").decode().split("\n")[0], session_api)
-    with pytest.raises(Feedback, match="CLI"):
-        check.go_version(lambda p: rawapi.cli("version", "--format", "{{.Client.GoVersion}}").strip(), session_api)
 
     def running_only(socket_path, label):
         key, _, value = label.partition("=")
@@ -177,3 +211,126 @@ def test_not_written_yet(session_api):
 
     with pytest.raises(Feedback, match="not written yet"):
         check.ping_status(ping_status, session_api)
+
+
+def client_go_version(socket_path):
+    """The mistake: the Go version of the docker CLI on PATH (the client), as `docker version` shows it."""
+    out = subprocess.run(["docker", "version", "--format", "{{.Client.GoVersion}}"], capture_output=True,
+                         text=True, check=False)
+    return out.stdout.strip()
+
+
+@pytest.fixture
+def debian_cli_first(monkeypatch):
+    """Debian's docker CLI (20.10, one build with the engine) first on PATH instead of /usr/local/bin's."""
+    if not os.access(DEBIAN_CLI, os.X_OK):
+        pytest.fail(f"{DEBIAN_CLI} is missing: install Debian's docker.io package (apt-get install docker.io)")
+    monkeypatch.setenv("PATH", f"{os.path.dirname(DEBIAN_CLI)}:{os.environ['PATH']}")
+    assert shutil.which("docker") == DEBIAN_CLI
+
+
+def test_go_version_holds_when_the_cli_and_engine_share_one_go(session_api, debian_cli_first):
+    """With the client's Go equal to the engine's, the right answer passes and reading the client's fails,
+    named as the CLI's, though its value is right."""
+    engine_go = session_api.version()["GoVersion"]
+    assert client_go_version("") == engine_go, "Debian's CLI and engine should be one build (one Go)"
+    for relayed in (False, True):
+        check.go_version(go_version, session_api, relayed=relayed)
+    check.go_version(client_go_version, session_api)  # the visible test cannot tell them apart by value
+    with pytest.raises(Feedback, match=r"ran the docker CLI.*Go program of its own \(the client\)"):
+        check.go_version(client_go_version, session_api, relayed=True)
+
+
+def test_client_go_version_is_named_where_it_differs(session_api):
+    """With /usr/local/bin/docker 28.2 (another Go than the engine's) even the visible test names it."""
+    if client_go_version("") == session_api.version()["GoVersion"]:
+        pytest.skip("this machine's first docker CLI was built with the engine's Go: see the test above")
+    with pytest.raises(Feedback, match=r"Go version of the docker CLI \(the client\)"):
+        check.go_version(client_go_version, session_api)
+
+
+def test_go_version_without_its_prefix_is_the_same_version(session_api):
+    check.go_version(lambda p: go_version(p).removeprefix("go"), session_api, relayed=True)
+
+
+def test_label_key_alone_is_not_enough(session_api):
+    def count_labelled(socket_path, label):
+        key = label.split("=")[0]
+        return sum(1 for c in body(socket_path, "/containers/json?all=1") if key in (c.get("Labels") or {}))
+
+    with pytest.raises(Feedback, match="same key but another value"):
+        check.count_labelled(count_labelled, session_api, cases=[(1, 1)], relayed=True)
+
+
+def http_get_to_sock(socket_path, path):
+    """The mistake: the socket of the lesson's cell (SOCK), not the one it was given."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(SOCK)  # noqa: F821 - the notebook's global
+        s.sendall(f"GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+    return reply
+
+
+def http_get_keep_alive(socket_path, path):
+    """The mistake: HTTP/1.1, so the engine keeps the connection open and the read never ends."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(socket_path)
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: docker\r\n\r\n".encode())
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+    return reply
+
+
+# Learners' functions that call exercise 1's `http_get` themselves (the checks swap in a correct one).
+def server_version_by_hand(socket_path):
+    return json.loads(http_get(socket_path, "/version").partition(b"\r\n\r\n")[2])["Version"]
+
+
+def api_version(socket_path):
+    """A mistake of exercise 2's own."""
+    return json.loads(http_get(socket_path, "/version").partition(b"\r\n\r\n")[2])["ApiVersion"]
+
+
+def engine_go(socket_path):
+    return json.loads(http_get(socket_path, "/version").partition(b"\r\n\r\n")[2])["GoVersion"]
+
+
+def count_labelled_by_hand(socket_path, label):
+    key, _, value = label.partition("=")
+    listed = http_get(socket_path, "/containers/json?all=1").partition(b"\r\n\r\n")[2]
+    return sum(1 for c in json.loads(listed) if (c.get("Labels") or {}).get(key) == value)
+
+
+def _notebook(helper, *functions, **names) -> dict:
+    """A notebook's namespace: ``helper`` as its ``http_get``, and ``functions`` that call it from there."""
+    namespace = {"json": json, "socket": socket, **names}
+    for fn in (helper, *functions):
+        name = "http_get" if fn is helper else fn.__name__
+        namespace[name] = types.FunctionType(fn.__code__, namespace, name)
+    return namespace
+
+
+def test_a_broken_http_get_costs_only_exercise_1(session_api, capsys):
+    """Exercise 2-4's own part right, exercise 1's helper wrong: full marks for them, a note that says why,
+    and exercise 1 fails; a mistake of exercise 2's own is still named."""
+    nb = _notebook(http_get_to_sock, ping_status, server_version_by_hand, api_version, count_labelled_by_hand,
+                   SOCK=rawapi.engine_socket_path())
+    with pytest.raises(Feedback, match="never connected to the socket path it was given"):
+        check.ping_status(nb["ping_status"], session_api, relayed=True)
+    for relayed in (False, True):
+        check.server_version(nb["server_version_by_hand"], session_api, relayed=relayed)
+    check.count_labelled(nb["count_labelled_by_hand"], session_api, cases=[(0, 1)], relayed=True)
+    assert "each exercise is graded on its own" in capsys.readouterr().out
+    assert nb["http_get"].__code__ is http_get_to_sock.__code__  # the learner's helper is back in place
+    with pytest.raises(Feedback, match="is the API version"):
+        check.server_version(nb["api_version"], session_api, relayed=True)
+
+
+def test_a_helper_that_waits_forever_is_told_once_and_replaced(session_api, monkeypatch):
+    monkeypatch.setattr(check, "HELPER_TIMEOUT", 1.0)
+    nb = _notebook(http_get_keep_alive, engine_go)
+    check.go_version(nb["engine_go"], session_api, relayed=True)
+    assert check._helper_works[nb["http_get"]] is False

@@ -175,8 +175,17 @@ Docker is an open-source platform **written in Go**. The engine, `dockerd`, is a
 By default it does not listen on the network: it listens on a **unix socket**, a file such as
 `/var/run/docker.sock` (here it may be the course guard's socket, which checks each request
 and passes it on). The `docker` CLI and the Python SDK (`docker-py`, what `lab.client()` returns)
-are only **clients**: they turn your commands into HTTP requests on that socket. It can be made
-to listen on TCP too (`dockerd -H tcp://0.0.0.0:2375`, or `hosts` in `/etc/docker/daemon.json`):
+are only **clients**: they turn your commands into HTTP requests on that socket. Behind the
+engine, two more programs do the work: `containerd` runs containers' lifecycles and `runc`
+creates each one, with system calls to the kernel. The whole way of one request:
+""", "s2-concept"),
+        code("""
+from course import figures
+
+figures.request_path();
+""", "s2-live-path"),
+        md("""
+The engine can be made to listen on TCP too (`dockerd -H tcp://0.0.0.0:2375`, or `hosts` in `/etc/docker/daemon.json`):
 then anyone who reaches the port controls it, unless it demands TLS client certificates
 (`--tlsverify`, port 2376 by convention); `DOCKER_HOST=ssh://user@host` reaches a remote engine
 through SSH instead.
@@ -190,7 +199,7 @@ refuses such requests, and why Docker offers a rootless mode.
 You can speak that HTTP yourself with Python's `socket` module. A request is a request line,
 headers, and a blank line. With `HTTP/1.0` the engine closes the connection when its reply is
 complete, so "read until the other side hangs up" reads exactly one reply.
-""", "s2-concept"),
+""", "s2-socket-text"),
         code("""
 import socket
 
