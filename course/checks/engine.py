@@ -221,6 +221,8 @@ def go_version(fn: Callable, api: docker.DockerClient, relayed: bool = False) ->
         "the CLI is a Go program of its own (the client); the Go version `docker version` shows first is "
         "the one the CLI was built with, which need not be the engine's."))
     want = version["GoVersion"]
+    expect(got != version["Version"], f"{got!r} is the engine's own version, not the Go version it was built with.",
+           'return the "GoVersion" field of GET /version.')
     expect(_go(got)[:1].isdigit(), f"{got!r} is not a Go version; the engine reports something like 'go1.19.8'.",
            'return the "GoVersion" field of GET /version.')
     if _go(got) != _go(want) and got == _cli_go_version():

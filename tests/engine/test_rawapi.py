@@ -25,10 +25,10 @@ from course.lab import rawapi
 DEBIAN_CLI = "/usr/bin/docker"
 
 
-def http_get(socket_path: str, path: str) -> bytes:
+def http_get(socket_path: str, path: str, protocol: str = "HTTP/1.0") -> bytes:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.connect(socket_path)
-        s.sendall(f"GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
+        s.sendall(f"GET {path} {protocol}\r\nHost: docker\r\n\r\n".encode())
         reply = b""
         while chunk := s.recv(65536):
             reply += chunk
@@ -264,24 +264,12 @@ def test_label_key_alone_is_not_enough(session_api):
 
 def http_get_to_sock(socket_path, path):
     """The mistake: the socket of the lesson's cell (SOCK), not the one it was given."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.connect(SOCK)  # noqa: F821 - the notebook's global
-        s.sendall(f"GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
-        reply = b""
-        while chunk := s.recv(65536):
-            reply += chunk
-    return reply
+    return raw_get(SOCK, path)  # noqa: F821 - the notebook's globals
 
 
 def http_get_keep_alive(socket_path, path):
     """The mistake: HTTP/1.1, so the engine keeps the connection open and the read never ends."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.connect(socket_path)
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: docker\r\n\r\n".encode())
-        reply = b""
-        while chunk := s.recv(65536):
-            reply += chunk
-    return reply
+    return raw_get(socket_path, path, "HTTP/1.1")  # noqa: F821
 
 
 # Learners' functions that call exercise 1's `http_get` themselves (the checks swap in a correct one).
@@ -306,7 +294,7 @@ def count_labelled_by_hand(socket_path, label):
 
 def _notebook(helper, *functions, **names) -> dict:
     """A notebook's namespace: ``helper`` as its ``http_get``, and ``functions`` that call it from there."""
-    namespace = {"json": json, "socket": socket, **names}
+    namespace = {"json": json, "raw_get": http_get, **names}
     for fn in (helper, *functions):
         name = "http_get" if fn is helper else fn.__name__
         namespace[name] = types.FunctionType(fn.__code__, namespace, name)

@@ -7,7 +7,7 @@ LESSON = Lesson(
     assignment="containers",
     position=30,
     title="Containers: OS-level virtualization you can see",
-    minutes=35,
+    minutes=40,
     seed_points=("S2", "S3"),
     checks="containers",
     grading_seconds=7,
@@ -110,8 +110,8 @@ print(output)
 """, "s3-live-pid1"),
         md("""
 The shell printed its own PID: 1. Yet `ps` lists only one process, itself, as PID 1. The
-shell ran its **last** command in its own process instead of forking a child for it (as
-`exec ps` would): PID 1 *became* `ps`. (Busybox runs its applets without loading a new
+shell ran its **last** command in its own process instead of forking a child for it (what
+`exec ps` asks for explicitly): PID 1 *became* `ps`. (Busybox runs its applets without loading a new
 program, so the command line still reads `sh -c ...`; `{ps}` is the name it has now.) There is
 nothing else in the container: no init, no daemons, only what it started.
 
@@ -162,9 +162,10 @@ with:
   set to the same value.
 
 Without `memswap_limit`, Docker lets a container use as much swap again as its memory limit
-(on a host that has swap). The course's guard sets the two equal on every container, so the
-engine here shows 64 MiB either way: the tests read what your function **asks** the engine for,
-and inspect the real container on the engine and from inside it.
+(on a host that has swap). Behind the course's guard (graded notebooks, and labs started with
+`--student`) the two are set equal on every container, so the engine shows 64 MiB either way:
+the tests read what your function **asks** the engine for, and inspect the real container on
+the engine and from inside it.
 """,
             solution="""
 def start_sandbox(api, hostname):
@@ -277,7 +278,8 @@ hog.remove()
 Exit status 137 is how a death by signal is reported. A process killed by a signal has no exit
 code of its own, so the engine, like the shell, reports 128 + the signal's number: 137 = 128 + 9,
 **SIGKILL**, the signal the kernel's out-of-memory killer sends (it cannot be caught). A process
-that ends by itself exits with 0 (success) up to 127.
+that ends by itself reports its own code, 0 for success; by convention, codes above 128 mean a
+signal.
 """, "s3-exit-text"),
         Exercise(
             "does it fit?", points=3, covers=("S3",),
@@ -325,7 +327,7 @@ kernel, so it can only run programs for that kernel, and starts as fast as a pro
 lab.cleanup()   # remove anything this notebook left on the engine
 """,
     #A plausible partial submission: exercises 1 and 3 right (reference answers), exercise 2
-    #with the classic unit mistake (a bare number is bytes), exercise 4 not attempted.
+    #with the classic unit mistake (a bare number is bytes), exercises 4 and 5 not attempted.
     partial={
     "ex1-solution": None,
     "ex3-solution": None,

@@ -9,6 +9,14 @@ from answers import Answer
 
 DEPENDS: dict[int, tuple[int, ...]] = {}
 
+#: Exercise 4 through `ip -o link`: its lines read "2: eth0@if12: <...> ..." (answers differ in the name).
+IP_LINK = r'''
+def interfaces(api, network_mode):
+    box = api.containers.run(lab.BASE_IMAGE, "ip -o link", network_mode=network_mode, detach=True)
+    box.wait()
+    out = box.logs().decode()
+    box.remove()'''
+
 ANSWERS = [
     # -- 1: engine_facts ---------------------------------------------------------------------
     Answer(1, "low-level-api", r'''
@@ -106,12 +114,7 @@ def pid_on_host(container):
     return container.attrs["State"]["Pid"]
 ''', feedback=r"call container.reload\(\) first"),
     # -- 4: interfaces -----------------------------------------------------------------------
-    Answer(4, "ip-link-without-the-peer", r'''
-def interfaces(api, network_mode):
-    box = api.containers.run(lab.BASE_IMAGE, "ip -o link", network_mode=network_mode, detach=True)
-    box.wait()
-    out = box.logs().decode()
-    box.remove()
+    Answer(4, "ip-link-without-the-peer", IP_LINK + r'''
     return sorted(line.split(": ")[1].split("@")[0] for line in out.splitlines())
 '''),
     Answer(4, "sys-class-net-as-a-set", r'''
@@ -155,12 +158,7 @@ def interfaces(api, network_mode):
     box.remove()
     return sorted(line.split()[0].rstrip(":") for line in lines)
 ''', feedback=r"two header lines of /proc/net/dev"),
-    Answer(4, "ip-link-names-with-the-peer", r'''
-def interfaces(api, network_mode):
-    box = api.containers.run(lab.BASE_IMAGE, "ip -o link", network_mode=network_mode, detach=True)
-    box.wait()
-    out = box.logs().decode()
-    box.remove()
+    Answer(4, "ip-link-names-with-the-peer", IP_LINK + r'''
     return sorted(line.split(": ")[1] for line in out.splitlines())
 ''', feedback=r"index of its peer"),
     # -- 5: survives -------------------------------------------------------------------------

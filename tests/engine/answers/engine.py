@@ -9,24 +9,27 @@ from answers import Answer
 
 DEPENDS: dict[int, tuple[int, ...]] = {}
 
-#: Exercise 1's helper with the lesson cell's socket (SOCK) instead of its argument.
-HTTP_GET_ON_SOCK = r'''
+#: Exercise 1's helper as a learner writes it (other answers vary how ping_status uses it).
+HTTP_GET = r'''
 import socket
 
 
 def http_get(socket_path, path):
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.connect(SOCK)
+        s.connect(socket_path)
         s.sendall(f"GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
         reply = b""
         while chunk := s.recv(65536):
             reply += chunk
     return reply
-
+'''
+PING_STATUS = r'''
 
 def ping_status(socket_path):
     return http_get(socket_path, "/_ping").split(b"\r\n", 1)[0].decode()
 '''
+#: The mistake: the lesson cell's socket (SOCK) instead of the argument.
+HTTP_GET_ON_SOCK = HTTP_GET.replace("s.connect(socket_path)", "s.connect(SOCK)") + PING_STATUS
 
 ANSWERS = [
     # -- 1: http_get and ping_status ---------------------------------------------------------
@@ -73,57 +76,18 @@ def ping_status(socket_path):
 '''),
     Answer(1, "socket-of-the-lessons-cell", HTTP_GET_ON_SOCK,
            feedback=r"never connected to the socket path it was given"),
-    Answer(1, "returns-the-body", r'''
-import socket
-
-
-def http_get(socket_path, path):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.connect(socket_path)
-        s.sendall(f"GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
-        reply = b""
-        while chunk := s.recv(65536):
-            reply += chunk
-    return reply
-
+    Answer(1, "returns-the-body", HTTP_GET + r'''
 
 def ping_status(socket_path):
     return http_get(socket_path, "/_ping").split(b"\r\n\r\n")[1].decode()
 ''', feedback=r"does not start with the protocol.*not the body"),
-    Answer(1, "keeps-the-carriage-return", r'''
-import socket
-
-
-def http_get(socket_path, path):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.connect(socket_path)
-        s.sendall(f"GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
-        reply = b""
-        while chunk := s.recv(65536):
-            reply += chunk
-    return reply
-
+    Answer(1, "keeps-the-carriage-return", HTTP_GET + r'''
 
 def ping_status(socket_path):
     return http_get(socket_path, "/_ping").decode().split("\n")[0]
 ''', feedback=r"one line, without its line ending"),
-    Answer(1, "http11-reads-until-close", r'''
-import socket
-
-
-def http_get(socket_path, path):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.connect(socket_path)
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: docker\r\n\r\n".encode())
-        reply = b""
-        while chunk := s.recv(65536):
-            reply += chunk
-    return reply
-
-
-def ping_status(socket_path):
-    return http_get(socket_path, "/_ping").split(b"\r\n", 1)[0].decode()
-''', feedback=r"HTTP/1\.1 it keeps the connection open"),
+    Answer(1, "http11-reads-until-close", HTTP_GET.replace("HTTP/1.0", "HTTP/1.1") + PING_STATUS,
+           feedback=r"HTTP/1\.1 it keeps the connection open"),
     # -- 2: server_version -------------------------------------------------------------------
     Answer(2, "json-from-the-first-brace", r'''
 import json
@@ -214,7 +178,7 @@ def go_version(socket_path):
     Answer(3, "engine-version-not-go", r'''
 def go_version(socket_path):
     return json.loads(http_get(socket_path, "/version").partition(b"\r\n\r\n")[2])["Version"]
-''', feedback=r"is not a Go version"),
+''', feedback=r"is the engine's own version, not the Go version"),
     # -- 4: count_labelled -------------------------------------------------------------------
     Answer(4, "engine-filters-url-encoded", r'''
 import urllib.parse
