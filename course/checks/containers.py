@@ -96,8 +96,8 @@ def _expect_no_swap(fn, memory: int, swap: int) -> None:
     else:
         problem = (f"`{fn.__name__}` asked for memory+swap of {swap // MiB} MiB with a {mib} MiB memory limit: "
                    f"the container may swap {(swap - memory) // MiB} MiB more.")
-    raise Feedback(problem + " (The course's guard sets swap equal to memory on every container, so the "
-                   "engine here shows no swap; a plain engine would allow it.)",
+    raise Feedback(problem + " (The course's guard sets swap equal to memory on every container it lets "
+                   "through; a plain engine does not.)",
                    f'pass memswap_limit equal to mem_limit (memswap_limit="{mib}m"): memory plus swap, no more.')
 
 

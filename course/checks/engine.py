@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import reprlib
 import secrets
 import socket
 from collections.abc import Callable, Iterator
@@ -43,6 +44,7 @@ def reference_http_get(socket_path: str, path: str) -> bytes:
 #: Seconds exercise 1's ``http_get`` may take to answer a ping before it counts as broken.
 HELPER_TIMEOUT = 5.0
 _helper_works: dict[Callable, bool] = {}
+_told: set[Callable] = set()  # the functions whose learner was told their exercise used a correct helper
 
 
 def _works(helper: Callable) -> bool:
@@ -94,8 +96,10 @@ def on_its_own(check: Callable) -> Callable:
             if with_reference.__cause__ is None:
                 raise  # what is wrong with the function itself, given a correct http_get
         else:
-            print(f"`{fn.__name__}` is right; your `{HELPER}` is not (exercise 1 says why), so these tests "
-                  f"used a correct `{HELPER}`: each exercise is graded on its own.")
+            if fn not in _told:
+                _told.add(fn)
+                print(f"`{fn.__name__}` is right; your `{HELPER}` is not (exercise 1 says why), so these tests "
+                      f"used a correct `{HELPER}`: each exercise is graded on its own.")
             return
         check(fn, *args, **kwargs)  # it crashed with a correct http_get (written for its own?): judge it as written
     return graded
@@ -257,7 +261,8 @@ def count_labelled(fn: Callable, api: docker.DockerClient, cases: list[tuple[int
                 got = _call(fn, rawapi.engine_socket_path(), label)
             want = running + stopped
             expect(isinstance(got, int) and not isinstance(got, bool),
-                   f"`{fn.__name__}(socket_path, {label!r})` returned {got!r} ({type(got).__name__}), not an int.",
+                   f"`{fn.__name__}(socket_path, {label!r})` returned {reprlib.repr(got)} ({type(got).__name__}), "
+                   "not an int.",
                    "return len(...) of the containers you counted.")
             if got == want + 1:
                 raise Feedback(f"`{fn.__name__}` counted {got}: it also counted the container labelled "

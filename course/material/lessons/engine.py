@@ -82,7 +82,7 @@ docker version                                    # check: the client answers, a
   Docker's own package repository and its signing key (on Debian and Ubuntu
   `/etc/apt/keyrings/docker.asc`), and installs the latest stable release: the engine
   (`docker-ce`), the CLI (`docker-ce-cli`), `containerd.io` (containerd and runc), the Buildx,
-  Compose and model plugins, and the rootless extras. Where systemd runs, today's script also
+  Compose and Model Runner plugins, and the rootless extras. Where systemd runs, today's script also
   starts the engine (`systemctl enable --now docker`).
 - `service docker start` asks the init system (on most machines `systemd`, i.e.
   `systemctl start docker`) to start **dockerd**, the engine: needed where the script could not
