@@ -40,18 +40,18 @@ def test_pid_one_is_explained(session_api):
 def test_forgotten_container_is_reported(session_api):
     forgotten = []
 
-    def survives(limit_mb, alloc_mb):
-        c = session_api.containers.run(lab.BASE_IMAGE, f"dd if=/dev/zero of=/dev/null bs={alloc_mb}M count=1",
-                                       mem_limit=f"{limit_mb}m", memswap_limit=f"{limit_mb}m", detach=True)
-        forgotten.append(c)
+    def survives(api, limit_mb, alloc_mb):
+        c = api.containers.run(lab.BASE_IMAGE, f"dd if=/dev/zero of=/dev/null bs={alloc_mb}M count=1",
+                               mem_limit=f"{limit_mb}m", memswap_limit=f"{limit_mb}m", detach=True)
+        forgotten.append(c.id)
         return c.wait()["StatusCode"] == 0
 
     try:
         with pytest.raises(Feedback, match="left 1 container"):
             check.survives(survives, session_api, cases=[(64, 8, True)])
     finally:
-        for c in forgotten:
-            c.remove(force=True)
+        for cid in forgotten:
+            session_api.containers.get(cid).remove(force=True)
 
 
 def test_not_implemented_says_what_to_do(session_api):
