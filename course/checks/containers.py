@@ -155,13 +155,17 @@ def host_pid(fn, api: docker.DockerClient, proc: bool = False) -> None:
                        "return the PID of the container's main process.")
 
 
+#: What to do when a learner's function does not wait for its container.
+WAIT = "wait for the container to end (container.wait()), then read its exit status; remove it after that."
+
+
 def _container_events(api: docker.DockerClient, since_ns: int) -> dict[str, list[str]]:
     """The engine's events (their actions, in order) for each container of ``api``'s session created since
     ``since_ns``."""
     session = getattr(api, "course_labels", {}).get(config.LABEL_SESSION)
     filters = {"type": "container", **({"label": f"{config.LABEL_SESSION}={session}"} if session else {})}
     per: dict[str, list[str]] = {}
-    for event in api.events(since=since_ns // 10**9, until=int(time.time()) + 1, decode=True, filters=filters):
+    for event in api.events(since=since_ns / 1e9, until=time.time() + 0.5, decode=True, filters=filters):
         action = event.get("Action") or event.get("status") or ""
         cid = (event.get("Actor") or {}).get("ID") or event.get("id")
         if event.get("timeNano", 0) >= since_ns and (action == "create" or cid in per):
@@ -169,22 +173,26 @@ def _container_events(api: docker.DockerClient, since_ns: int) -> dict[str, list
     return per
 
 
-def _why_not_killed(fn, api: docker.DockerClient, since_ns: int, limit_mb: int, alloc_mb: int) -> Feedback:
-    """What went wrong when ``fn`` says an allocation the kernel kills survived: from the engine's events."""
-    shown = f"`{fn.__name__}(api, {limit_mb}, {alloc_mb})` returned True, but {alloc_mb} MiB cannot fit in {limit_mb} MiB"
-    wait = "wait for the container to end (container.wait()), then read its exit status; remove it after that."
+def _not_waited(api: docker.DockerClient, since_ns: int, shown: str) -> Feedback | None:
+    """Feedback if the learner's function returned before its container ended, or ended it itself (whatever it
+    returned: timing may make a wrong way give the right answer once)."""
     for cid, actions in _container_events(api, since_ns).items():
         with contextlib.suppress(docker.errors.NotFound):
-            if api.containers.get(cid).status in ("created", "running"):
+            if api.containers.get(cid).status == "running":
                 return Feedback(f"{shown}: your function did not wait for its container, which was still running "
-                                "when it returned.", wait)
+                                "when it returned.", WAIT)
         if "kill" in actions and ("die" not in actions or actions.index("kill") < actions.index("die")):
             return Feedback(f"{shown}: your function did not wait for its container: it stopped or removed it while "
-                            "it was still running, before the kernel could kill dd.", wait)
-        if "oom" in actions:
-            return Feedback(f"{shown}: the kernel did kill it (the engine recorded an out-of-memory kill), but your "
-                            "function did not wait for the container to end before reading its state (or read "
-                            "the wrong field).", wait)
+                            "it was still running, before dd could end or the kernel could kill it.", WAIT)
+    return None
+
+
+def _why_not_killed(api: docker.DockerClient, since_ns: int, shown: str, limit_mb: int, alloc_mb: int) -> Feedback:
+    """What went wrong when the learner says an allocation the kernel kills survived (having waited)."""
+    if any("oom" in actions for actions in _container_events(api, since_ns).values()):
+        return Feedback(f"{shown}: the kernel did kill it (the engine recorded an out-of-memory kill), but your "
+                        "function did not wait for the container to end before reading its state (or read the "
+                        "wrong field).", WAIT)
     return Feedback(f"{shown}: the kernel should have killed it, and no container of yours was killed.",
                     f'set mem_limit="{limit_mb}m" and memswap_limit="{limit_mb}m", and make dd allocate it in one '
                     f"buffer (bs={alloc_mb}M count=1).")
@@ -197,18 +205,21 @@ def survives(fn, api: docker.DockerClient, cases: list[tuple[int, int, bool]]) -
         since_ns = time.time_ns()
         with _watched(api) as (watched, relay):
             got = call(fn, watched, limit_mb, alloc_mb)
-        expect(isinstance(got, bool), f"`survives(api, {limit_mb}, {alloc_mb})` returned {got!r}, not True/False.",
-               "return container.wait()['StatusCode'] == 0.")
+        shown = f"`{fn.__name__}(api, {limit_mb}, {alloc_mb})` returned {got!r}"
+        expect(isinstance(got, bool), f"{shown}, not True/False.", "return container.wait()['StatusCode'] == 0.")
         for _, memory, swap in _asked_limits(relay):
             expect(memory == limit_mb * MiB, f"`{fn.__name__}(api, {limit_mb}, {alloc_mb})` set a memory limit of "
                    f"{memory} bytes" + (" (none)" if memory == 0 else "") + f"; {limit_mb} MiB is {limit_mb * MiB}.",
                    f'pass mem_limit="{limit_mb}m" (a bare number means bytes).')
             _expect_no_swap(fn, memory, swap)
+        if not_waited := _not_waited(api, since_ns, shown):
+            raise not_waited
         if fits:
-            expect(got, f"`survives(api, {limit_mb}, {alloc_mb})` is False, but {alloc_mb} MiB fits in {limit_mb} MiB.",
+            expect(got, f"{shown}, but {alloc_mb} MiB fits in {limit_mb} MiB.",
                    f"check the limit is in MiB (\"{limit_mb}m\") and that dd allocates bs={alloc_mb}M once.")
         elif got:
-            raise _why_not_killed(fn, api, since_ns, limit_mb, alloc_mb)
+            raise _why_not_killed(api, since_ns, f"{shown}, but {alloc_mb} MiB cannot fit in {limit_mb} MiB",
+                                  limit_mb, alloc_mb)
     left = session_containers(api) - before
     expect(not left, f"`survives` left {len(left)} container(s) behind on the engine.",
            "remove the container after reading its exit status (container.remove()).")
