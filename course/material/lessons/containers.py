@@ -96,8 +96,9 @@ check.engine_facts(engine_facts, docker, exact=True)
 ## 2. A container is a process, isolated
 
 A **VM** boots a whole kernel of its own on virtual hardware that a hypervisor provides
-(with hardware virtualization such as KVM, the guest's instructions run directly on the real
-CPU and only its devices are emulated or paravirtual). A **container** boots nothing: it is a
+(with hardware virtualization such as KVM the guest's code runs directly on the real CPU, in a
+guest mode, the hypervisor stepping in only for what a guest may not do itself; its devices are
+emulated or paravirtual). A **container** boots nothing: it is a
 normal process of the host, which the kernel places in its own **namespaces** (a private
 view of process IDs, hostname, network, mounts...) and **cgroups** (limits on memory, CPU,
 process count). That is *OS-level virtualization*, the idea LXC made popular.
