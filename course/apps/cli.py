@@ -12,6 +12,8 @@ from rich.table import Table
 from course import config
 
 console = Console(soft_wrap=True)  # tables are wide: never fold them
+UNCONFINED_HELP = ("Grade without the allow-list view (where bwrap is missing): kernels keep the grader user, "
+                   "the guard and the limits, but read every file other users may read.")
 
 
 @click.group()
@@ -190,12 +192,14 @@ def feedback(ctx: click.Context, assignment: str, student: str | None) -> None:
 @click.option("--force", is_flag=True, help="Regrade submissions already graded.")
 @click.option("--workers", type=int, default=None, help="Parallel graders (default: CPU count).")
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds per submission.")
+@click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
 @click.pass_context
 def autograde(ctx: click.Context, assignments: tuple[str, ...], students: tuple[str, ...], force: bool,
-              workers: int | None, timeout: float) -> None:
+              workers: int | None, timeout: float, unconfined: bool) -> None:
     """Autograde the submissions of ASSIGNMENTS (default: all) into the gradebook, in parallel; resumable.
 
-    Several assignments share one pool of workers, longest submissions first.
+    Several assignments share one pool of workers, longest submissions first. Each kernel runs
+    in its allow-list view (bubblewrap); without it grading refuses unless --unconfined.
     """
     from course.apps import preflight
     from course.grading import parallel, report
@@ -207,8 +211,10 @@ def autograde(ctx: click.Context, assignments: tuple[str, ...], students: tuple[
     if students:
         preflight.submitted(layout, chosen, list(students))
     preflight.engine()
+    if not unconfined:
+        preflight.view()
     results = parallel.autograde(chosen, list(students) or None, layout.root, force=force,
-                                 workers=workers, timeout=timeout)
+                                 workers=workers, timeout=timeout, unconfined=unconfined)
     console.print(report.outcome_table(results))
     if any(not r.ok for r in results):
         sys.exit(1)
@@ -236,20 +242,28 @@ def cleanup() -> None:
 
 
 @main.command()
-def demo() -> None:
+@click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
+def demo(unconfined: bool) -> None:
     """The whole course loop: set-up, release, three simulated students, autograde, report."""
     from course.apps import demo as run_demo
+    from course.apps import preflight
 
-    sys.exit(run_demo.run(console))
+    if not unconfined:
+        preflight.view()
+    sys.exit(run_demo.run(console, unconfined=unconfined))
 
 
 @main.command("try")
 @click.argument("assignments", nargs=-1, required=True)
-def try_(assignments: tuple[str, ...]) -> None:
+@click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
+def try_(assignments: tuple[str, ...], unconfined: bool) -> None:
     """Grade the three simulated students of ASSIGNMENTS in a scratch course (for lesson authors)."""
     from course.apps import demo as run_demo
+    from course.apps import preflight
 
-    sys.exit(run_demo.trial(console, assignments))
+    if not unconfined:
+        preflight.view()
+    sys.exit(run_demo.trial(console, assignments, unconfined=unconfined))
 
 
 @main.command()

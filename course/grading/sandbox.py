@@ -6,9 +6,13 @@ socket nor the instructor's files:
 - it reaches the engine only through that slot's guard (``DOCKER_HOST``),
 - the course's private paths (source/ with hidden tests, the gradebook, submissions,
   the lessons in course/material, git history) are closed to other users,
-- rlimits cap processes, memory, CPU time and file size; the pool caps wall time.
+- rlimits cap processes, memory, CPU time and file size; the pool caps wall time,
+- it sees only an allow-list view of the filesystem (:mod:`course.grading.view`, bubblewrap):
+  no other copy of the course, no home directory, no other submission, no engine socket.
 
-Only root can set this up; elsewhere grading runs unisolated and `course doctor` says so.
+Only root can set this up. Without the view (no bwrap, or not root) grading refuses
+untrusted code unless the instructor says ``--unconfined``; :func:`isolation` says which
+isolation is in force and `course doctor` shows it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 from dataclasses import dataclass
@@ -24,12 +29,22 @@ from pathlib import Path
 import psutil
 
 from course import config
+from course.grading import view
+from course.grading.view import Confined, Unconfined
 from course.layout import Layout
 
 USER_PREFIX = "vmd-grader-"
 #: Environment variables the launcher reads (set by the worker for each submission).
 ENV_USER = "COURSE_SANDBOX_USER"
 ENV_DOCKER_HOST = "COURSE_SANDBOX_DOCKER_HOST"
+#: The kernel's working directory (and HOME), the one read-write directory of its view.
+ENV_WORKDIR = "COURSE_SANDBOX_WORKDIR"
+#: Set (to the tool's name) when the kernel runs in its allow-list view.
+ENV_VIEW = "COURSE_SANDBOX_VIEW"
+
+
+class UnconfinedRefused(RuntimeError):
+    """Grading untrusted code without the view was not asked for explicitly."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,23 @@ class Limits:
 def available() -> bool:
     """True where the course can isolate kernels (root, with useradd)."""
     return os.geteuid() == 0 and Path("/usr/sbin/useradd").exists()
+
+
+def isolation() -> Confined | Unconfined:
+    """The isolation graded kernels get here: the allow-list view, or why not and what to install."""
+    if not available():
+        return Unconfined("grader users and the view need root (useradd)", "grade as root on the grading machine")
+    return view.probe()
+
+
+def require_view() -> Confined:
+    """The view grading will use; ``UnconfinedRefused`` (why, and what to install) if there is none."""
+    found = isolation()
+    if isinstance(found, Unconfined):
+        raise UnconfinedRefused(f"refusing to run untrusted notebooks without the allow-list view: {found.reason}. "
+                                f"Fix: {found.fix}; or pass --unconfined to grade with the guard, the grader "
+                                "user and the limits only (every file other users may read stays readable)")
+    return found
 
 
 def user(slot: int) -> str:
@@ -103,12 +135,27 @@ def protect(root: Path = config.ROOT) -> list[Path]:
     return closed
 
 
+def workdir_path(slot: int) -> Path:
+    return Path("/tmp") / user(slot)
+
+
 def workdir(slot: int) -> Path:
     """A scratch working directory for the slot's kernels, owned by its grader user."""
     entry = ensure_user(slot)
-    path = Path("/tmp") / f"vmd-grader-{slot}"
+    path = workdir_path(slot)
     path.mkdir(mode=0o700, exist_ok=True)
     os.chown(path, entry.pw_uid, entry.pw_gid)
+    return path
+
+
+def reset_workdir(slot: int) -> Path:
+    """Empty the slot's working directory: a submission never finds what the one before it left."""
+    path = workdir(slot)
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
     return path
 
 
@@ -146,10 +193,14 @@ class Slot:
     guard: object  # course.guard.runner.GuardProcess
     lock: int  # file descriptor holding the slot's flock
     second: object | None = None  # course.services.second_engine.Served: a guard on the second engine
+    confined: bool = True  # kernels run in their allow-list view
 
     @property
     def env(self) -> dict[str, str]:
-        env = {ENV_USER: user(self.index), ENV_DOCKER_HOST: self.guard.url}
+        env = {ENV_USER: user(self.index), ENV_DOCKER_HOST: self.guard.url,
+               ENV_WORKDIR: str(workdir_path(self.index))}
+        if self.confined:
+            env[ENV_VIEW] = view.TOOL
         return {**env, **self.second.env} if self.second else env
 
     def close(self) -> None:
@@ -173,11 +224,11 @@ def _claim() -> tuple[int, int]:
     raise RuntimeError(f"all {MAX_SLOTS} grader slots are busy on this machine")
 
 
-def open_slot(course_tag: str, second_engine: bool = False) -> Slot:
+def open_slot(course_tag: str, second_engine: bool = False, confined: bool = True) -> Slot:
     """Claim a free slot, create its user and workdir, start its guard, give the socket to the user.
 
     With ``second_engine`` (lessons that move images between engines) the slot also gets
-    a guard of its own on the course's second engine.
+    a guard of its own on the course's second engine. ``confined``: kernels run in their view.
     """
     from course.guard import start_guard
 
@@ -199,4 +250,4 @@ def open_slot(course_tag: str, second_engine: bool = False) -> Slot:
     except BaseException:
         os.close(fd)
         raise
-    return Slot(index, owner, guard, fd, second)
+    return Slot(index, owner, guard, fd, second, confined)
