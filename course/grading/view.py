@@ -12,6 +12,8 @@ empty tmpfs holding only
 - its working directory (read-write) and the guard sockets it was given,
 - a private ``/tmp`` and ``/dev/shm``, a minimal ``/dev`` (plus ``/dev/kvm`` where there is one).
 
+Everything else is read-only, the view's root included.
+
 ``/proc`` is the host's, read-only: the lessons show that a container is a host process
 (``/proc/<its pid>``) and compare the guest's process table with the host's. No ``/sys``, no
 ``/home``, no ``/root`` beyond the interpreter's own folder, no ``/run`` or ``/var`` (so no engine
@@ -172,7 +174,8 @@ def arguments(view: View, data: dict[str, int], bwrap: str = TOOL) -> list[str]:
         args += ["--bind", str(sock), str(sock)]
     for dest, fd in sorted(data.items()):
         args += ["--ro-bind-data", str(fd), dest]
-    args += ["--chdir", str(view.cwd or view.workdir), "--"]
+    # The view's own root (the folders bwrap made to hold the mounts) is read-only too.
+    args += ["--remount-ro", "/", "--chdir", str(view.cwd or view.workdir), "--"]
     return args
 
 

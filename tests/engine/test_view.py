@@ -64,6 +64,7 @@ seen = {{
     "workdir": os.getcwd(), "wrote_workdir": open("in-workdir.txt").read(),
     "wrote_tmp": open("/tmp/in-tmp.txt").read(), "uid": os.getuid(),
     "mnt": os.readlink("/proc/self/ns/mnt"), "top": sorted(os.listdir("/")),
+    "run": sorted(os.listdir("/run")) if os.path.isdir("/run") else [],
     "guard": os.environ["DOCKER_HOST"], "engine_version": docker.version()["Version"],
 }}
 print("PROBES=" + json.dumps(probes))
@@ -139,7 +140,8 @@ def test_the_kernel_works_in_its_own_mount_namespace(graded):
     assert seen["mnt"] != os.readlink("/proc/self/ns/mnt")
     assert seen["workdir"].startswith(f"/tmp/{sandbox.USER_PREFIX}")
     assert seen["wrote_workdir"] == seen["wrote_tmp"] == "x"
-    assert {"home", "srv", "var", "run", "sys", "opt"}.isdisjoint(seen["top"]), seen["top"]
+    assert {"home", "srv", "var", "sys", "opt", "mnt", "media"}.isdisjoint(seen["top"]), seen["top"]
+    assert seen["run"] == ["kernel"]  # the view's own: the copy of the kernel's connection file, no host socket
     assert seen["guard"].startswith("unix://") and seen["engine_version"]
     slot_dir = Path(seen["workdir"])
     assert not (slot_dir / "in-workdir.txt").exists()  # the slot's directory is emptied for the next one

@@ -28,6 +28,7 @@ def test_namespaces_and_privileges():
     assert args[args.index("--cap-drop") + 1] == "ALL"
     assert "--share-net" not in args and "--unshare-net" not in args  # loopback: guard ports, kernel channels
     assert args[-1] == "--" and args[args.index("--chdir") + 1] == str(WORK)
+    assert args[args.index("--remount-ro") + 1] == "/" and args.index("--remount-ro") > args.index(str(WORK))
 
 
 def test_only_the_working_directory_and_the_guard_socket_are_writable():
