@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from autograde import build_class  # noqa: E402 (the same class as the autograde benchmark)
+from autograde import build_class
 
-from course.grading import parallel, report, sandbox  # noqa: E402
-from course.material import lessons  # noqa: E402
+from course.grading import parallel, report, sandbox
+from course.material import lessons
 
 
 def grade(root: Path, assignment: str, workers: int | None, unconfined: bool) -> float:

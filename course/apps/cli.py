@@ -273,10 +273,13 @@ def try_(assignments: tuple[str, ...], unconfined: bool) -> None:
 @click.option("--mode", type=click.Choice(["student", "instructor"]), default="student", show_default=True,
               help="student: the released notebooks; instructor: the course directory with the formgrader.")
 @click.option("--student", default=None,
-              help="Student mode on a shared machine: kernels reach the engine only through this "
-                   "student's guard, and see only their own containers, networks and volumes.")
+              help="Student mode on a shared machine: kernels run as this student's own user in an "
+                   "allow-list view of their own notebooks, reach the engine only through their guard, and "
+                   "see only their own containers, networks and volumes.")
+@click.option("--unconfined", is_flag=True, help="With --student: no allow-list view (where bwrap is missing).")
 @click.pass_context
-def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, student: str | None) -> None:
+def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, student: str | None,
+        unconfined: bool) -> None:
     """Start JupyterLab on a student copy of the released notebooks (or the instructor's course)."""
     from course.apps import labserver, preflight
 
@@ -287,10 +290,15 @@ def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, st
     from course.guard import start_guard
 
     preflight.engine()
+    confined = mode == "student" and not unconfined
+    if confined:
+        preflight.view()
     guard = start_guard(student, mode=0o600)
     try:
-        console.print(f"engine access through {student}'s guard: {guard.url}")
-        code = labserver.run(port=port, token=token, ip=ip, mode=mode, docker_host=guard.url, course_root=root)
+        console.print(f"engine access through {student}'s guard: {guard.url}"
+                      + (", kernels in their allow-list view" if confined else ""))
+        code = labserver.run(port=port, token=token, ip=ip, mode=mode, docker_host=guard.url, course_root=root,
+                             student=student if confined else None)
     finally:
         guard.stop()
     sys.exit(code)

@@ -86,7 +86,19 @@ def user(slot: int) -> str:
 
 def ensure_user(slot: int) -> pwd.struct_passwd:
     """The grader user of ``slot``, created if missing (system user, no home, no login)."""
-    name = user(slot)
+    return ensure_account(user(slot))
+
+
+def student_user(student: str) -> str:
+    """The system user a student's lab kernels run as (names are at most 32 characters)."""
+    import hashlib
+
+    name = f"vmd-student-{student}"
+    return name if len(name) <= 32 else f"vmd-student-{hashlib.sha256(student.encode()).hexdigest()[:16]}"
+
+
+def ensure_account(name: str) -> pwd.struct_passwd:
+    """The system user ``name``, created if missing (no home, no login, its own group)."""
     try:
         return pwd.getpwnam(name)
     except KeyError:
@@ -176,6 +188,32 @@ def kill_user_processes(slot: int) -> int:
     return killed
 
 
+def give_socket(socket: Path, entry: pwd.struct_passwd) -> None:
+    """Make a guard's socket the user's (0600): it passes through the folders above, lists none."""
+    os.chown(socket, entry.pw_uid, entry.pw_gid)
+    for parent in (socket.parent, socket.parent.parent):
+        parent.chmod(parent.stat().st_mode | 0o001)
+
+
+def confine_student(student: str, workspace: Path, guard_socket: Path) -> dict[str, str]:
+    """Set up ``student``'s lab kernels (user, workspace, guard socket); the server's extra environment.
+
+    Their kernels (and Validate's) run as the student's user in a view of their own workspace
+    only: nothing of other students' or of the instructor's files.
+    """
+    entry = ensure_account(student_user(student))
+    for path in [workspace, *workspace.rglob("*")]:
+        os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+    workspace.chmod(0o700)
+    for parent in workspace.parents:
+        if parent == config.CACHE.parent:
+            break
+        parent.chmod(parent.stat().st_mode | 0o001)
+    give_socket(guard_socket, entry)
+    return {ENV_USER: entry.pw_name, ENV_DOCKER_HOST: f"unix://{guard_socket}", ENV_WORKDIR: str(workspace),
+            ENV_VIEW: view.TOOL}
+
+
 LOCKS = Path("/run/lock/vmd-grader")
 MAX_SLOTS = 64
 
@@ -239,9 +277,7 @@ def open_slot(course_tag: str, second_engine: bool = False, confined: bool = Tru
         workdir(index)
         owner = f"grader-{course_tag}-{index}"
         guard = start_guard(owner, mode=0o600)
-        os.chown(guard.socket, entry.pw_uid, entry.pw_gid)
-        for parent in (guard.socket.parent, guard.socket.parent.parent):
-            parent.chmod(parent.stat().st_mode | 0o001)  # the user passes through to its socket only
+        give_socket(guard.socket, entry)
         second = None
         if second_engine:
             from course.services.second_engine import serve
