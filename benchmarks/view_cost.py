@@ -11,34 +11,22 @@ submission and the difference; last line: `view_cost_ratio: X.XX` (view time / u
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from autograde import build_class
+from autograde import build_class, class_arguments, run_course, same_scores
 
-from course.grading import parallel, report, sandbox
+from course.grading import sandbox
 from course.material import lessons
 
 
-def grade(root: Path, assignment: str, workers: int | None, unconfined: bool) -> float:
-    start = time.monotonic()
-    results = parallel.autograde([assignment], root=root, workers=workers, force=True, unconfined=unconfined)
-    assert all(r.ok for r in results), [r for r in results if not r.ok]
-    return time.monotonic() - start
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=12)
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--assignments", default="", help="comma-separated (default: all)")
+    parser = class_arguments(__doc__, 12)
     args = parser.parse_args()
     print(f"isolation: {sandbox.require_view()}", flush=True)
     wanted = [a for a in args.assignments.split(",") if a]
@@ -53,22 +41,14 @@ def main() -> None:
         for i, module in enumerate(modules):
             runs = [("view", viewed, False), ("unconfined", bare, True)]
             for kind, root, unconfined in runs if i % 2 == 0 else runs[::-1]:
-                seconds = grade(root, module.assignment, args.workers, unconfined)
+                seconds = run_course(root, [module.assignment], args.workers, force=True, unconfined=unconfined)
                 totals[kind] += seconds
                 print(f"  {module.assignment:<12} {kind:<10} {seconds:7.1f} s", flush=True)
         n = args.submissions
         for kind, seconds in totals.items():
             print(f"{kind:<10} {seconds:7.1f} s  ({seconds / n:.2f} s/submission)")
         print(f"cost of the view: {(totals['view'] - totals['unconfined']) / n:+.2f} s/submission")
-        key = ["assignment", "student", "question"]
-        a = report.scores(viewed).sort_values(key)[[*key, "score"]].reset_index(drop=True)
-        b = report.scores(bare).sort_values(key)[[*key, "score"]].reset_index(drop=True)
-        identical = len(a) > 0 and a.equals(b)
-        print(f"scores identical: {identical} ({len(a)} graded cells)")
-        if not identical:
-            diff = a.merge(b, on=key, how="outer", suffixes=("_view", "_unconfined"))
-            print(diff[diff.score_view != diff.score_unconfined].to_string())
-            sys.exit("scores differ between the view and --unconfined")
+        same_scores(viewed, bare, ("view", "unconfined"), "the view and --unconfined")
         print(f"view_cost_ratio: {totals['view'] / totals['unconfined']:.2f}")
 
 

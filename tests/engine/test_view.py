@@ -16,9 +16,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from honest import graded_alone, honest_scores
 
 from course import config
-from course.grading import parallel, report, sandbox, students
+from course.grading import parallel, sandbox, students
 from course.grading.scratch import make_course
 from course.layout import Layout
 from course.material import lessons
@@ -149,18 +150,10 @@ def test_the_kernel_works_in_its_own_mount_namespace(graded):
 
 
 def test_honest_submissions_score_as_alone(graded, tmp_path_factory):
+    """The honest ones beside the probe, in the view, score as they do alone and unconfined."""
     root, results = graded
-    alone = make_course(tmp_path_factory.mktemp("alone"), (ASSIGNMENT,))
-    for kind in ("solution", "partial"):
-        students.write_submission(kind, lesson, alone)
-    assert all(r.ok for r in parallel.autograde_all(ASSIGNMENT, root=alone, workers=1, unconfined=True))
-    key = ["student", "question"]
-
-    def honest(r: Path):
-        df = report.scores(r)
-        return df[df.student.isin(["solution", "partial"])].sort_values(key)[[*key, "score"]].reset_index(drop=True)
-
-    assert honest(root).equals(honest(alone))
+    alone = graded_alone(tmp_path_factory.mktemp("alone"), lesson, workers=1, unconfined=True)
+    assert honest_scores(root).equals(honest_scores(alone))
     assert results["solution"].ok and results["partial"].ok
 
 
