@@ -49,7 +49,7 @@ WORKSPACE = config.CACHE / "student"
 #: Each student's own copy on a shared machine (``course lab --student NAME``): ``STUDENTS / NAME``.
 STUDENTS = config.CACHE / "students"
 #: The kernel manager that starts a confined student's kernels through the sandbox launcher.
-SANDBOX_KERNELS = "course.grading.execute.SandboxIOLoopKernelManager"
+SANDBOX_KERNELS = "course.apps.lab_kernels.SandboxServerKernelManager"
 STATE = config.CACHE / "lab"
 MODES = ("student", "instructor")
 

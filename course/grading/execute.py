@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 
-from jupyter_client.ioloop import AsyncIOLoopKernelManager
 from jupyter_client.manager import AsyncKernelManager
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
@@ -32,10 +31,6 @@ class SandboxCommand:
 
 class SandboxKernelManager(SandboxCommand, AsyncKernelManager):
     """Graded kernels (and Validate's): nbgrader's Execute starts them with this class."""
-
-
-class SandboxIOLoopKernelManager(SandboxCommand, AsyncIOLoopKernelManager):
-    """A student's lab kernels: Jupyter Server's kernel manager class for ``course lab --student``."""
 
 
 class CourseExecute(Execute):
