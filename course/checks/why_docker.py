@@ -23,6 +23,7 @@ from course.lab import iobench, scaleout
 
 SCALING_COLUMNS = ("replicas", "requests", "seconds", "requests_per_s")
 IO_WRITE = "write_mib_s"
+CPU_LOOP = "loop_ms"
 #: The CFS period the kernel and dockerd use when a container sets a quota without one (100 ms).
 CFS_PERIOD_US = 100_000
 #: Host addresses that publish on the loopback only.
@@ -341,7 +342,7 @@ def _number(namespace: dict, name: str, hint: str) -> float:
 
 
 def conclusions(namespace: dict, strict: bool = False) -> None:
-    """`speedup_4`, `scaled_out` and `io_ratio` agree with the learner's own `scaling` and `io` tables."""
+    """`speedup_4`, `scaled_out`, `io_ratio` and `cpu_ratio` agree with the learner's own tables."""
     scaling, io_table = namespace.get("scaling"), namespace.get("io")
     expect(isinstance(scaling, pd.DataFrame) and set(SCALING_COLUMNS) <= set(scaling.columns),
            "your `scaling` table is missing, so there is nothing to conclude from.",
@@ -349,10 +350,8 @@ def conclusions(namespace: dict, strict: bool = False) -> None:
     rate = dict(zip(scaling["replicas"], scaling["requests_per_s"], strict=True))
     expect(1 in rate and 4 in rate, "`scaling` has no row for 1 or for 4 replicas.", "finish the scaling exercise.")
     true_speedup = rate[4] / rate[1]
-    speedup = _number(namespace, "speedup_4", "set speedup_4 = requests/s with 4 replicas / with 1, from `scaling`.")
-    expect(math.isclose(speedup, true_speedup, rel_tol=0.01),
-           f"speedup_4 is {speedup:.3g}, but your table gives {rate[4]:.0f} / {rate[1]:.0f} = {true_speedup:.3g}.",
-           'read both rates from `scaling` (the "requests_per_s" column) and divide: 4 replicas by 1.')
+    _ratio(namespace, "speedup_4", true_speedup, "scaling",
+           'the requests_per_s of 4 replicas over that of 1 (from `scaling`)')
     scaled = namespace.get("scaled_out")
     expect(isinstance(scaled, (bool, np.bool_)), f"`scaled_out` is {scaled!r}, not True or False.",
            "answer with a bool: True or False.")
@@ -364,9 +363,18 @@ def conclusions(namespace: dict, strict: bool = False) -> None:
     expect(isinstance(io_table, pd.DataFrame) and IO_WRITE in io_table.columns
            and {"container/tmpfs", "vm/ram"} <= set(io_table.index),
            "the `io` table from the live cell is missing.", "run the I/O measurement cell above again.")
-    true_ratio = io_table.loc["container/tmpfs", IO_WRITE] / io_table.loc["vm/ram", IO_WRITE]
-    ratio = _number(namespace, "io_ratio", 'set io_ratio = io.loc["container/tmpfs", "write_mib_s"] / '
-                    'io.loc["vm/ram", "write_mib_s"].')
-    expect(math.isclose(ratio, true_ratio, rel_tol=0.01),
-           f"io_ratio is {ratio:.3g}, but your `io` table gives {true_ratio:.3g} (container tmpfs over VM memory).",
-           'divide io.loc["container/tmpfs", "write_mib_s"] by io.loc["vm/ram", "write_mib_s"].')
+    _ratio(namespace, "io_ratio", io_table.loc["container/tmpfs", IO_WRITE] / io_table.loc["vm/ram", IO_WRITE], "io",
+           'io.loc["container/tmpfs", "write_mib_s"] / io.loc["vm/ram", "write_mib_s"]')
+    cpu = namespace.get("cpu")
+    expect(isinstance(cpu, pd.DataFrame) and CPU_LOOP in cpu.columns and {"container", "vm"} <= set(cpu.index),
+           "the `cpu` table from the live cell is missing.", "run the I/O measurement cell above again.")
+    _ratio(namespace, "cpu_ratio", cpu.loc["vm", CPU_LOOP] / cpu.loc["container", CPU_LOOP], "cpu",
+           'cpu.loc["vm", "loop_ms"] / cpu.loc["container", "loop_ms"]')
+
+
+def _ratio(namespace: dict, name: str, true: float, table: str, formula: str) -> None:
+    """``namespace[name]`` is ``true``, the ratio the learner's ``table`` gives (``formula``)."""
+    got = _number(namespace, name, f"set {name} = {formula}.")
+    upside = ": that is the ratio upside down" if math.isclose(got * true, 1, rel_tol=0.02) else ""
+    expect(math.isclose(got, true, rel_tol=0.01), f"{name} is {got:.3g}, but your `{table}` table gives {true:.3g}{upside}.",
+           f"compute {formula}.")

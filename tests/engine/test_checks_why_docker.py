@@ -99,3 +99,13 @@ def test_replicas_of_another_client_are_named(guard, guarded):
     finally:
         for c in plain.containers.list(all=True):  # the guard lists only its owner's: this module's
             c.remove(force=True)
+
+
+def test_two_engines_table_names_the_bridge_behind_a_guard_too(guarded, session_api):
+    """The guard answers for `bridge` with its owner's network: the table still names the engine's bridge."""
+    from course.lab import portability
+
+    shown = portability.describe(guarded)
+    assert (shown["data root"], shown["bridge"]) == (portability.describe(session_api)["data root"],
+                                                     portability.describe(session_api)["bridge"])
+    assert shown["bridge"] != "(not shown)" and "vmdocker-guard" not in shown["bridge"]
