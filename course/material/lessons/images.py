@@ -239,7 +239,7 @@ print(docker.containers.run(tool.id, ["/ctx/notes.txt"], remove=True).decode().s
 print("in /ctx:", docker.containers.run(tool.id, ["-A", "/ctx"], entrypoint=["ls"], remove=True).decode().split())
 print("Entrypoint:", tool.attrs["Config"]["Entrypoint"], "Cmd:", tool.attrs["Config"]["Cmd"],
       "Env:", tool.attrs["Config"]["Env"])                                                # no VERSION in Env
-print("the RUN step:", next(h["CreatedBy"] for h in tool.history() if "release" in h["CreatedBy"]))
+print("the RUN step:", next(h["CreatedBy"] for h in tool.history() if "VERSION=" in h["CreatedBy"]))
 ''', "s7-live-entrypoint-arg"),
         md("""
 A **multi-stage build** has several `FROM`s: an early stage holds the compilers and build
