@@ -372,9 +372,10 @@ from the (virtual) device.
 
 Now read the `accelerator` line above and the `cpu` table. With **tcg** (no usable KVM, as on
 many cloud machines), QEMU translates every guest instruction in software: the VM runs the
-loop several times slower than the container, and its memory writes are slower by about as
-much, because the guest kernel's copy is emulated code too. Under tcg the VM's numbers mostly
-measure CPU emulation, not its I/O path. That is also why, under tcg, the VM's disk may even
+loop many times slower than the container, and its memory writes are slow too, because the
+guest kernel's copy is emulated code as well (QEMU translates a block copy better than a
+shell loop, so the two ratios need not be equal). Under tcg the VM's numbers mostly measure
+CPU emulation, not its I/O path. That is also why, under tcg, the VM's disk may even
 beat its RAM: a copy in guest memory runs as emulated instructions, while a direct
 disk write hands QEMU a buffer that QEMU, running natively, passes to the host kernel. With
 **kvm** the guest's memory copies run at nearly native speed, and the gap that remains is the
@@ -428,9 +429,9 @@ From **your** tables `scaling` and `io`, set:
 - `cpu_ratio`: how many times longer the VM took for the CPU-only loop
   (`cpu.loc["vm", "loop_ms"]` over `cpu.loc["container", "loop_ms"]`).
 
-Compare the last two: where `cpu_ratio` is about as large as `io_ratio` (tcg), the VM's
-memory write is slow because its CPU is emulated; where `cpu_ratio` is near 1 (kvm), what is
-left of `io_ratio` is the cost of the VM's own I/O path.
+Compare the last two: where `cpu_ratio` is large (tcg), the VM's numbers are dominated by CPU
+emulation and `io_ratio` says little about its I/O path; where `cpu_ratio` is near 1 (kvm),
+what is left of `io_ratio` is the cost of the VM's own I/O path.
 
 The tests recompute them from your tables (which are your own runs, so answers differ from
 one learner to the next).
