@@ -94,34 +94,42 @@ def test_allocating_between_one_and_two_limits_without_memswap_is_named(guarded)
         check.survives(survives, guarded, cases=[(64, 100, False)])
 
 
+def _slow_dd(api, limit_mb, alloc_mb):
+    """A container that allocates after a second: surely still running when a learner looks at once."""
+    return api.containers.run(lab.BASE_IMAGE, ["sh", "-c", f"sleep 1; {DD.format(alloc_mb)}"], detach=True,
+                              mem_limit=f"{limit_mb}m", memswap_limit=f"{limit_mb}m")
+
+
 def test_not_waiting_is_named_whatever_the_container_did(guarded):
-    def read_at_once(api, limit_mb, alloc_mb):       # reads the state at once, then force-removes it
-        c = _run_dd(api, limit_mb, alloc_mb, memswap_limit=f"{limit_mb}m")
+    """However the container ended (removed by the learner, still running, killed while the learner read an
+    old state), the feedback says the function did not wait, not to set limits it did set."""
+    def removes_at_once(api, limit_mb, alloc_mb):
+        c = _slow_dd(api, limit_mb, alloc_mb)
         c.reload()
         ok = c.attrs["State"]["ExitCode"] == 0
         c.remove(force=True)
         return ok
 
-    def sleepy(api, limit_mb, alloc_mb):             # dd needs longer than the learner reads
-        c = api.containers.run(lab.BASE_IMAGE, f"sh -c 'sleep 3; {DD.format(alloc_mb)}'", mem_limit=f"{limit_mb}m",
-                               memswap_limit=f"{limit_mb}m", detach=True)
+    def returns_at_once(api, limit_mb, alloc_mb):
+        c = _slow_dd(api, limit_mb, alloc_mb)
         c.reload()
         return c.attrs["State"]["ExitCode"] == 0
 
-    def too_late(api, limit_mb, alloc_mb):           # the kernel killed it, the learner read a stale object
+    def reads_an_old_state(api, limit_mb, alloc_mb):
         c = _run_dd(api, limit_mb, alloc_mb, memswap_limit=f"{limit_mb}m")
-        time.sleep(2)
+        time.sleep(2)                                  # the kernel has killed it by now; c.attrs are from before
         ok = c.attrs["State"]["ExitCode"] == 0
         c.remove(force=True)
         return ok
 
-    with pytest.raises(Feedback, match="did not wait for its container") as err:  # killed by the kernel or by the
-        check.survives(read_at_once, guarded, cases=[(32, 96, False)])               # learner: a race, both named
-    assert "make dd allocate" not in str(err.value)
+    for fits, survives in ((True, removes_at_once), (False, removes_at_once)):
+        with pytest.raises(Feedback, match="did not wait for its container: it stopped or removed it") as err:
+            check.survives(survives, guarded, cases=[(32, 8, True) if fits else (32, 96, False)])
+        assert "make dd allocate" not in str(err.value)
     with pytest.raises(Feedback, match="did not wait for its container, which was still running"):
-        check.survives(sleepy, guarded, cases=[(32, 96, False)])
-    with pytest.raises(Feedback, match="the kernel did kill it.*did not wait for the container"):
-        check.survives(too_late, guarded, cases=[(32, 96, False)])
+        check.survives(returns_at_once, guarded, cases=[(32, 96, False)])
+    with pytest.raises(Feedback, match="the kernel did kill it.*did not wait for the container to end"):
+        check.survives(reads_an_old_state, guarded, cases=[(32, 96, False)])
 
 
 def test_interfaces_of_the_notebook_are_named(guarded):
