@@ -129,12 +129,12 @@ print(rawapi.cli("version"))   # runs `docker version` with DOCKER_HOST set to t
         md("""
 The two halves need not have the same version: they agree on an **API version**. Each CLI
 release speaks the Engine API up to one version (the 28.2 CLI: 1.50), and each engine serves a
-range (its Server half says `API version: 1.41 (minimum version 1.12)`). Before anything else
+range (the Server half shows it, for example `API version: 1.41 (minimum version 1.12)`). First
 the CLI pings the engine, reads the newest API version it serves from the reply's `Api-Version`
 header, and if that is older than its own, uses the engine's: a client newer than the engine
 shows `API version: 1.41 (downgraded from 1.50)`. Then every request names that version in its
-path (`/v1.41/...`), so a new engine keeps serving old clients, down to its minimum. The SDK
-does the same (`version="auto"`).
+path (`/v1.41/...`), so a new engine keeps serving old clients, down to its minimum. The SDK,
+with `version="auto"`, also asks the engine first and uses its API version.
 """, "s8-negotiation-text"),
         md("""
 ### Why `curl ... | sudo sh` is a risk, and what to do instead
@@ -185,8 +185,8 @@ from course import figures
 figures.request_path();
 """, "s2-live-path"),
         md("""
-The engine can be made to listen on TCP too (`dockerd -H tcp://0.0.0.0:2375`, or `hosts` in `/etc/docker/daemon.json`):
-then anyone who reaches the port controls it, unless it demands TLS client certificates
+The engine can be made to listen on TCP too (`dockerd -H tcp://0.0.0.0:2375`, or `hosts` in
+`/etc/docker/daemon.json`): then anyone who reaches the port controls it, unless it demands TLS client certificates
 (`--tlsverify`, port 2376 by convention); `DOCKER_HOST=ssh://user@host` reaches a remote engine
 through SSH instead.
 
