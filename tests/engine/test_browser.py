@@ -25,6 +25,7 @@ from course.engine.cleanup import leftovers
 from course.grading import parallel, students
 from course.grading.scratch import make_course
 from course.grading.settings import course_config
+from course.lab import figures
 from course.layout import Layout
 from course.material import lessons
 from course.system import browser
@@ -172,6 +173,10 @@ def student_workspace(tmp: Path) -> Path:
     probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in PROBE_CELLS])
     probe.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nbformat.write(probe, ws / "probe.ipynb")
+    diagrams = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"from course.lab import figures\n\nfigures.{name}();")
+                                               for name in figures.DIAGRAMS])
+    diagrams.metadata["kernelspec"] = probe.metadata["kernelspec"]
+    nbformat.write(diagrams, ws / "diagrams.ipynb")
     return ws
 
 
@@ -280,6 +285,26 @@ def test_student_sees_progress_widget_and_plot(page, student_lab):
     assert image.evaluate("img => img.complete && img.naturalWidth") > 100
     wait_settled(page)
     shot(page, "student-5-progress-and-plot")
+
+
+def test_lesson_diagrams_render(page, student_lab):
+    """Each diagram a lesson draws renders as an image in JupyterLab, and a screenshot shows it."""
+    from playwright.sync_api import expect
+
+    drawn = {name: [each.assignment for each in lessons.ordered() for cell in each.cells()
+                    if cell.cell_type == "code" and re.search(rf"\bfigures\.{name}\(", cell.source)]
+             for name in figures.DIAGRAMS}
+    open_lab(page, student_lab, "lab/tree/diagrams.ipynb")
+    wait_kernel_idle(page)
+    run_all(page)
+    wait_settled(page)
+    for name in figures.DIAGRAMS:
+        image = code_cell(page, f"figures.{name}()").locator(".jp-RenderedImage img")
+        expect(image).to_be_visible(timeout=RUN)
+        assert image.evaluate("img => img.complete && img.naturalWidth") > 300, name
+        center(image)
+        shot(page, f"diagram-{name}")
+    assert all(drawn.values()), f"no lesson draws {[n for n, where in drawn.items() if not where]}"
 
 
 def test_student_has_no_instructor_tools(page, student_lab):
