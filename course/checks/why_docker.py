@@ -11,13 +11,12 @@ from collections.abc import Callable, Iterator
 
 import docker
 import docker.errors
-import numpy as np
 import pandas as pd
 from docker.models.containers import Container
 
 from course import config
 from course.checks.engine_state import removed_after, session_containers
-from course.checks.feedback import Feedback, call, expect
+from course.checks.feedback import Feedback, boolean, call, expect
 from course.images import BASE, image_ref
 from course.lab import iobench, scaleout
 
@@ -327,9 +326,7 @@ def conclusions(namespace: dict, strict: bool = False) -> None:
     expect(math.isclose(speedup, true_speedup, rel_tol=0.01),
            f"speedup_4 is {speedup:.3g}, but your table gives {rate[4]:.0f} / {rate[1]:.0f} = {true_speedup:.3g}.",
            'read both rates from `scaling` (the "requests_per_s" column) and divide: 4 replicas by 1.')
-    scaled = namespace.get("scaled_out")
-    expect(isinstance(scaled, (bool, np.bool_)), f"`scaled_out` is {scaled!r}, not True or False.",
-           "answer with a bool: True or False.")
+    scaled = boolean(namespace.get("scaled_out"), "scaled_out")
     expect(scaled == (true_speedup >= 2),
            f"scaled_out is {scaled}, but your 4 replicas served {true_speedup:.2f} times as many requests/s as 1.",
            "scaled_out is True exactly when speedup_4 is at least 2.")

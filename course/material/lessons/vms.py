@@ -74,7 +74,15 @@ and the VM boots from that disk ever after. This course installs nothing: QEMU l
 Linux kernel and an **initramfs** (a small root filesystem: busybox and an init script)
 straight into the VM's memory and boots them, as a *live* ISO does (it holds the same two
 files and a boot loader). Nothing is written to a disk, and nothing survives a power-off.
+
+The figure shows both kinds of VM stack, and on the right the container stack that the
+next lessons build.
 """, "s1-concept"),
+        code("""
+from course import figures
+
+figures.stacks();
+""", "s1-live-stacks"),
         code("""
 from course import lab, vm
 
