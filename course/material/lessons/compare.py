@@ -88,9 +88,10 @@ one row:
   random ID each kernel draws when it boots. A release names a build, so a VM and its host
   may share one; a boot ID names one boot, and a container reads its host's.
 
-Which accelerator the VMs use decides what the start times say: under TCG (here, and in
-every graded notebook) the guest's boot is emulated instruction by instruction, so the
-VM's side is several times slower than it would be with KVM.
+Which accelerator the VMs use decides what the start times say; the cell below prints
+it. Under TCG (wherever KVM is missing, and in graded notebooks, whose user may not open
+`/dev/kvm`) the guest's boot is emulated, so the VM's side is several times slower than
+with KVM, and the start ratio larger.
 """, "s4-measure-text"),
         code("""
 import pandas as pd

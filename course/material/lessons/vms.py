@@ -72,8 +72,9 @@ A VM needs the virtualization software and the guest OS, usually as an **ISO** f
 disc image). An installer ISO boots once to *install* the OS onto the VM's virtual disk,
 and the VM boots from that disk ever after. This course installs nothing: QEMU loads a
 Linux kernel and an **initramfs** (a small root filesystem: busybox and an init script)
-straight into the VM's memory and boots them, as a *live* ISO does (it holds the same two
-files and a boot loader). Nothing is written to a disk, and nothing survives a power-off.
+straight into the VM's memory and boots them, as a *live* ISO does (it holds a kernel, an
+initramfs and a boot loader, and most often a compressed root filesystem read from the
+disc). Nothing is written to a disk, and nothing survives a power-off.
 
 The figure shows both kinds of VM stack, and on the right the container stack that the
 next lessons build.
@@ -87,7 +88,9 @@ figures.stacks();
 from course import lab, vm
 
 assets = vm.ensure_assets(install=False)      # what the VM boots from, as from a live ISO
-print("kernel:   ", assets.kernel.vmlinuz.name, f"({assets.kernel.vmlinuz.stat().st_size / 2**20:.1f} MiB)")
+kernel, packed = assets.kernel.vmlinux, assets.kernel.vmlinuz
+print("kernel:   ", kernel.name, f"({kernel.stat().st_size / 2**20:.1f} MiB; Debian ships it compressed, "
+      f"{packed.stat().st_size / 2**20:.1f} MiB, but unpacking it is slow under TCG)")
 print("initramfs:", assets.initramfs.name, f"({assets.initramfs.stat().st_size / 2**20:.1f} MiB)")
 """, "s1-live-assets"),
         md("""
@@ -98,7 +101,7 @@ It says whether it could use KVM (hardware virtualization) or fell back to TCG.
 
 The two kernel releases below may differ, or be the same on a Debian 12 host that runs
 the same kernel package as the guest: a release names a kernel *build*. They are still two
-kernels, each booted on its own: the guest's a moment ago, the host's long before.
+kernels, each booted on its own: the guest's a moment ago, the host's before it.
 """, "s1-boot-text"),
         code("""
 machine = vm.boot(memory_mb=256, cpus=1)
@@ -117,8 +120,8 @@ print(machine.run("dmesg | grep 'Memory:'").output)   # the guest kernel's own a
         md("""
 The guest was given 256 MiB and sees about 200: `MemTotal` counts only the memory its
 kernel can hand out. The kernel's own image (code, read-only data, data and bss: some
-40 MiB for Debian's kernel, which carries thousands of drivers) and what it reserved
-while booting (among it a 64-byte `struct page` describing each 4 KiB page) are not in it.
+40 MiB for Debian's general-purpose kernel) and what it reserved while booting (among it
+a 64-byte `struct page` describing each 4 KiB page) are not in it.
 """, "s1-memory-text"),
         code("""
 # The guest's own process table: its PID 1 is its own init, and the host's processes are not there.
