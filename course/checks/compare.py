@@ -7,6 +7,7 @@ that runs the same Debian kernel package as the VM, both print the same release.
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 import math
 from collections.abc import Iterator
@@ -51,7 +52,9 @@ def _guest_release() -> str:
 def collected(fn, repeats: int, kernels: bool = False) -> None:
     """`collect(repeats)` returns the tidy table of real measurements, taken alternately, with a progress bar."""
     mark = len(measure.taken)
-    with _progress_bars() as bars:
+    # A text bar (tqdm.tqdm rather than tqdm.auto's widget) goes to stderr, and nbgrader scores
+    # a test cell that wrote to stderr 0: the bar is seen here, not printed.
+    with _progress_bars() as bars, contextlib.redirect_stderr(io.StringIO()):
         df = call(fn, repeats)
     expect(isinstance(df, pd.DataFrame), f"`collect` returned {type(df).__name__}, not a DataFrame.",
            "build a list of row dicts and return pd.DataFrame(rows, columns=[...]).")

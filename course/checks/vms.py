@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import re
+import time
 
 import psutil
 
@@ -21,6 +22,11 @@ def guest_facts(fn, machine, exact: bool = False) -> None:
     Debian kernel package prints the same release. The uptime can: the guest's kernel
     booted after the host's, so it has been up for less time, on every host.
     """
+    # Just after the boot the guest's uptime is about as long as the boot took (boot_seconds):
+    # wait until the two lie apart, so that an answer giving one for the other is told apart.
+    deadline = time.monotonic() + 10
+    while machine.uptime_s() < machine.boot_seconds + 3 * UPTIME_SLACK_S and time.monotonic() < deadline:
+        time.sleep(0.25)
     before = machine.uptime_s()
     facts = call(fn, machine)
     after = machine.uptime_s()
