@@ -41,6 +41,19 @@ def build_class(root: Path, modules: list, count: int) -> None:
         students.write_submission(kind, module, root, student=f"s{i:03d}-{kind}")
 
 
+def same_scores(a_root: Path, b_root: Path, names: tuple[str, str], what: str) -> None:
+    """Print whether every graded cell scored the same in both course directories; exit if not."""
+    key = ["assignment", "student", "question"]
+    a = report.scores(a_root).sort_values(key)[[*key, "score"]].reset_index(drop=True)
+    b = report.scores(b_root).sort_values(key)[[*key, "score"]].reset_index(drop=True)
+    identical = len(a) > 0 and a.equals(b)
+    print(f"scores identical: {identical} ({len(a)} graded cells)")
+    if not identical:
+        diff = a.merge(b, on=key, how="outer", suffixes=tuple(f"_{n}" for n in names))
+        print(diff[diff[f"score_{names[0]}"] != diff[f"score_{names[1]}"]].to_string())
+        sys.exit(f"scores differ between {what}")
+
+
 def run_serial(root: Path, assignment: str) -> float:
     start = time.monotonic()
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
@@ -49,18 +62,25 @@ def run_serial(root: Path, assignment: str) -> float:
     return time.monotonic() - start
 
 
-def run_course(root: Path, assignments: list[str], workers: int | None) -> float:
+def run_course(root: Path, assignments: list[str], workers: int | None, **options) -> float:
+    """Seconds `course autograde` takes on ``assignments`` (``options``: e.g. force, unconfined)."""
     start = time.monotonic()
-    results = parallel.autograde(assignments, root=root, workers=workers)
+    results = parallel.autograde(assignments, root=root, workers=workers, **options)
     assert all(r.ok for r in results), [r for r in results if not r.ok]
     return time.monotonic() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=24)
+def class_arguments(doc: str, submissions: int) -> argparse.ArgumentParser:
+    """The options every grading benchmark takes: the class's size, the workers, the assignments."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=submissions)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--assignments", default="", help="comma-separated (default: all)")
+    return parser
+
+
+def main() -> None:
+    parser = class_arguments(__doc__, 24)
     parser.add_argument("--per-assignment", action="store_true",
                         help="grade assignment by assignment (one pool each) instead of the class at once")
     args = parser.parse_args()
@@ -97,15 +117,7 @@ def main() -> None:
         n = args.submissions
         print(f"nbgrader autograde (serial): {totals['serial']:7.1f} s  ({totals['serial'] / n:.2f} s/submission)")
         print(f"course autograde:            {totals['course']:7.1f} s  ({totals['course'] / n:.2f} s/submission)")
-        key = ["assignment", "student", "question"]
-        a = report.scores(serial).sort_values(key)[[*key, "score"]].reset_index(drop=True)
-        b = report.scores(pooled).sort_values(key)[[*key, "score"]].reset_index(drop=True)
-        identical = len(a) > 0 and a.equals(b)
-        print(f"scores identical: {identical} ({len(a)} graded cells)")
-        if not identical:
-            diff = a.merge(b, on=key, how="outer", suffixes=("_serial", "_course"))
-            print(diff[diff.score_serial != diff.score_course].to_string())
-            sys.exit("scores differ between serial nbgrader and course autograde")
+        same_scores(serial, pooled, ("serial", "course"), "serial nbgrader and course autograde")
         print(f"autograde_speedup_vs_nbgrader: {totals['serial'] / totals['course']:.2f}")
 
 

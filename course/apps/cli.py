@@ -12,6 +12,8 @@ from rich.table import Table
 from course import config
 
 console = Console(soft_wrap=True)  # tables are wide: never fold them
+UNCONFINED_HELP = ("Grade without the allow-list view (where bwrap is missing): kernels keep the grader user, "
+                   "the guard and the limits, but read every file other users may read.")
 
 
 @click.group()
@@ -190,12 +192,14 @@ def feedback(ctx: click.Context, assignment: str, student: str | None) -> None:
 @click.option("--force", is_flag=True, help="Regrade submissions already graded.")
 @click.option("--workers", type=int, default=None, help="Parallel graders (default: CPU count).")
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds per submission.")
+@click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
 @click.pass_context
 def autograde(ctx: click.Context, assignments: tuple[str, ...], students: tuple[str, ...], force: bool,
-              workers: int | None, timeout: float) -> None:
+              workers: int | None, timeout: float, unconfined: bool) -> None:
     """Autograde the submissions of ASSIGNMENTS (default: all) into the gradebook, in parallel; resumable.
 
-    Several assignments share one pool of workers, longest submissions first.
+    Several assignments share one pool of workers, longest submissions first. Each kernel runs
+    in its allow-list view (bubblewrap); without it grading refuses unless --unconfined.
     """
     from course.apps import preflight
     from course.grading import parallel, report
@@ -207,8 +211,10 @@ def autograde(ctx: click.Context, assignments: tuple[str, ...], students: tuple[
     if students:
         preflight.submitted(layout, chosen, list(students))
     preflight.engine()
+    if not unconfined:
+        preflight.view()
     results = parallel.autograde(chosen, list(students) or None, layout.root, force=force,
-                                 workers=workers, timeout=timeout)
+                                 workers=workers, timeout=timeout, unconfined=unconfined)
     console.print(report.outcome_table(results))
     if any(not r.ok for r in results):
         sys.exit(1)
@@ -236,20 +242,28 @@ def cleanup() -> None:
 
 
 @main.command()
-def demo() -> None:
+@click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
+def demo(unconfined: bool) -> None:
     """The whole course loop: set-up, release, three simulated students, autograde, report."""
     from course.apps import demo as run_demo
+    from course.apps import preflight
 
-    sys.exit(run_demo.run(console))
+    if not unconfined:
+        preflight.view()
+    sys.exit(run_demo.run(console, unconfined=unconfined))
 
 
 @main.command("try")
 @click.argument("assignments", nargs=-1, required=True)
-def try_(assignments: tuple[str, ...]) -> None:
+@click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
+def try_(assignments: tuple[str, ...], unconfined: bool) -> None:
     """Grade the three simulated students of ASSIGNMENTS in a scratch course (for lesson authors)."""
     from course.apps import demo as run_demo
+    from course.apps import preflight
 
-    sys.exit(run_demo.trial(console, assignments))
+    if not unconfined:
+        preflight.view()
+    sys.exit(run_demo.trial(console, assignments, unconfined=unconfined))
 
 
 @main.command()
@@ -259,10 +273,13 @@ def try_(assignments: tuple[str, ...]) -> None:
 @click.option("--mode", type=click.Choice(["student", "instructor"]), default="student", show_default=True,
               help="student: the released notebooks; instructor: the course directory with the formgrader.")
 @click.option("--student", default=None,
-              help="Student mode on a shared machine: kernels reach the engine only through this "
-                   "student's guard, and see only their own containers, networks and volumes.")
+              help="Student mode on a shared machine: kernels run as this student's own user in an "
+                   "allow-list view of their own notebooks, reach the engine only through their guard, and "
+                   "see only their own containers, networks and volumes.")
+@click.option("--unconfined", is_flag=True, help="With --student: no allow-list view (where bwrap is missing).")
 @click.pass_context
-def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, student: str | None) -> None:
+def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, student: str | None,
+        unconfined: bool) -> None:
     """Start JupyterLab on a student copy of the released notebooks (or the instructor's course)."""
     from course.apps import labserver, preflight
 
@@ -273,10 +290,15 @@ def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, st
     from course.guard import start_guard
 
     preflight.engine()
+    confined = mode == "student" and not unconfined
+    if confined:
+        preflight.view()
     guard = start_guard(student, mode=0o600)
     try:
-        console.print(f"engine access through {student}'s guard: {guard.url}")
-        code = labserver.run(port=port, token=token, ip=ip, mode=mode, docker_host=guard.url, course_root=root)
+        console.print(f"engine access through {student}'s guard: {guard.url}"
+                      + (", kernels in their allow-list view" if confined else ""))
+        code = labserver.run(port=port, token=token, ip=ip, mode=mode, docker_host=guard.url, course_root=root,
+                             student=student if confined else None)
     finally:
         guard.stop()
     sys.exit(code)

@@ -27,8 +27,10 @@ def ordered(table, assignment: str) -> tuple[bool, str]:
     return ok, f"{assignment}: solution {sol:g}/{best:g}, partial {part:g}, untouched {none:g}"
 
 
-def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = ()) -> int:
-    """Set up, release, submit three simulated students, autograde, report. Exit status."""
+def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = (), unconfined: bool = False) -> int:
+    """Set up, release, submit three simulated students, autograde, report. Exit status.
+
+    ``unconfined``: grade without the allow-list view (see `course autograde --unconfined`)."""
     for line in setup.ensure_all():
         console.print(line)
     failures = []
@@ -41,7 +43,8 @@ def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = ()) 
         console.print(f"released {lesson.assignment} -> release/{lesson.assignment}")
         for kind in students.STUDENTS:
             students.write_submission(kind, lesson, root)
-    results = parallel.autograde([lesson.assignment for lesson in chosen], list(students.STUDENTS), root, force=True)
+    results = parallel.autograde([lesson.assignment for lesson in chosen], list(students.STUDENTS), root, force=True,
+                                 unconfined=unconfined)
     failures += [r for r in results if not r.ok]
     if failures:
         console.print(f"[red]{len(failures)} submission(s) could not be graded: see 'could not run' below[/]")
@@ -57,14 +60,14 @@ def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = ()) 
     return 0 if not failures and all(ok for ok, _ in verdicts) and not sum(left.values()) else 1
 
 
-def trial(console: Console, assignments: tuple[str, ...]) -> int:
+def trial(console: Console, assignments: tuple[str, ...], unconfined: bool = False) -> int:
     """The demo's loop for some assignments in a scratch course directory (the repo's gradebook untouched).
 
     For lesson authors: do solution, partial and untouched score in order, and how long does each take?
     """
     with tempfile.TemporaryDirectory(prefix="course-try-") as tmp:
         root = make_course(Path(tmp))
-        status = run(console, root, assignments)
+        status = run(console, root, assignments, unconfined)
         for (assignment, student), graded in sorted(ledger.load(root).items()):
             console.print(f"{assignment} {student}: {'ok' if graded.ok else 'FAILED'} in {graded.seconds:.1f} s"
                           f"{' - ' + graded.reason if graded.reason else ''}")

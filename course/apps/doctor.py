@@ -81,18 +81,28 @@ def _package_checks() -> list[Check]:
 
 
 def _isolation_checks() -> list[Check]:
-    from course.grading import sandbox
+    from course.grading import sandbox, view
 
+    found = sandbox.isolation()
+    if view.tool() is None:  # the tool is missing: grading would refuse untrusted code
+        rows = [Check("grading view", False, f"{view.TOOL} not installed: graded kernels would see every file "
+                      "other users may read; grading refuses without --unconfined",
+                      f"apt-get install {view.PACKAGE} (or `course setup`)")]
+    elif isinstance(found, sandbox.Unconfined):
+        rows = [Check("grading view", False, found.reason, found.fix, required=sandbox.available())]
+    else:
+        rows = [Check("grading view", True, f"{found}: kernels see their working directory, their guard socket, "
+                      "a private /tmp, and read-only the interpreter, venv, course package and VM assets")]
     if not sandbox.available():
-        return [Check("grading isolation", False, "unavailable: needs root (grader users, guard)",
-                      "grade as root on the grading machine", required=False)]
+        return [*rows, Check("grading isolation", False, "unavailable: needs root (grader users, guard)",
+                             "grade as root on the grading machine", required=False)]
     from course.layout import Layout
 
     private = [p for p in Layout(config.ROOT).private() if p.exists()]
     open_ = [str(p.relative_to(config.ROOT)) for p in private if p.stat().st_mode & 0o007]
-    found = (f"kernels run as {sandbox.USER_PREFIX}N through a guard, with rlimits; private paths: "
-             + ("all closed" if not open_ else f"{', '.join(open_)} still open (closed at grading)"))
-    return [Check("grading isolation", True, found, required=False)]
+    found_text = (f"kernels run as {sandbox.USER_PREFIX}N through a guard, with rlimits; private paths: "
+                  + ("all closed" if not open_ else f"{', '.join(open_)} still open (closed at grading)"))
+    return [*rows, Check("grading isolation", True, found_text, required=False)]
 
 
 def checks() -> list[Check]:

@@ -46,6 +46,10 @@ from course.layout import Layout
 from course.system import venv
 
 WORKSPACE = config.CACHE / "student"
+#: Each student's own copy on a shared machine (``course lab --student NAME``): ``STUDENTS / NAME``.
+STUDENTS = config.CACHE / "students"
+#: The kernel manager that starts a confined student's kernels through the sandbox launcher.
+SANDBOX_KERNELS = "course.apps.lab_kernels.SandboxServerKernelManager"
 STATE = config.CACHE / "lab"
 MODES = ("student", "instructor")
 
@@ -85,6 +89,7 @@ def _student_nbgrader_config(course_root: Path, workspace: Path) -> str:
         f"c.Exchange.root = {str(exchange)!r}",
         f"c.Exchange.assignment_dir = {str(workspace)!r}",
         f"c.Execute.timeout = {CELL_TIMEOUT}",
+        "c.Execute.kernel_manager_class = 'course.grading.execute.SandboxKernelManager'  # confined like the lab's",
         "c.Execute.interrupt_on_timeout = True",
         "",
     ])
@@ -148,20 +153,24 @@ class Plan:
 
 def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: str = "127.0.0.1",
          course_root: Path = config.ROOT, workspace: Path | None = None, state: Path | None = None,
-         session: str | None = None, expose_app: bool = False, docker_host: str | None = None) -> Plan:
+         session: str | None = None, expose_app: bool = False, docker_host: str | None = None,
+         student: str | None = None) -> Plan:
     """Prepare everything a server of ``mode`` needs (engine, workspace, config) without starting it.
 
     ``session`` sets ``COURSE_SESSION`` for every kernel (tests use it to find their engine
     objects); by default each kernel has its own session, so one closing never cleans up
     another's containers. ``expose_app`` publishes ``window.jupyterapp`` for browser tests.
-    ``docker_host`` points the kernels at a guard instead of the engine itself.
+    ``docker_host`` points the kernels at a guard instead of the engine itself. ``student``
+    (with a guard's ``docker_host``, as root) gives that student a workspace of their own and runs
+    their kernels as their own user in the allow-list view (:mod:`course.grading.view`).
     """
     if mode not in MODES:
         raise ValueError(f"unknown lab mode {mode!r}; choose from {MODES}")
     course_root = Path(course_root).resolve()
     state = Path(state or STATE / mode).resolve()
     if mode == "student":
-        root = prepare_workspace(Path(workspace or WORKSPACE).resolve(), Layout(course_root).release())
+        default = STUDENTS / student if student else WORKSPACE
+        root = prepare_workspace(Path(workspace or default).resolve(), Layout(course_root).release())
         cwd = state  # not wherever `make lab` ran: Validate reads nbgrader_config.py from here first
     else:
         if not (course_root / "nbgrader_config.py").exists():
@@ -176,6 +185,12 @@ def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: 
     env = {**os.environ, "DOCKER_HOST": docker_host or bootstrap.ensure_engine(),
            "JUPYTER_CONFIG_PATH": os.pathsep.join(filter(None, [str(conf), os.environ.get("JUPYTER_CONFIG_PATH")]))}
     env.pop("COURSE_SESSION", None)
+    if student and mode == "student":
+        if not docker_host or not docker_host.startswith("unix://"):
+            raise LabError("a confined student lab needs the student's guard socket as docker_host")
+        from course.grading import sandbox
+
+        env |= sandbox.confine_student(student, root, Path(docker_host.removeprefix("unix://")))
     if session:
         env["COURSE_SESSION"] = session
     token = token or secrets.token_hex(16)
@@ -190,6 +205,8 @@ def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: 
     ]
     if expose_app:
         argv.append("--LabApp.expose_app_in_browser=True")
+    if student and mode == "student":
+        argv.append(f"--MultiKernelManager.kernel_manager_class={SANDBOX_KERNELS}")
     return Plan(mode, root, state, port, token, ip, argv, env, cwd)
 
 
@@ -353,10 +370,10 @@ def _tail(log: Path, lines: int = 30) -> str:
 
 
 def run(port: int = 8888, token: str | None = None, ip: str = "127.0.0.1", mode: str = "student",
-        course_root: Path = config.ROOT, docker_host: str | None = None) -> int:
+        course_root: Path = config.ROOT, docker_host: str | None = None, student: str | None = None) -> int:
     """Start JupyterLab in the foreground (``make lab``), print the URL; Ctrl-C or SIGTERM stops it
     (kernels shut down, so their containers go). Returns JupyterLab's exit status."""
-    p = plan(mode, port=port, token=token, ip=ip, course_root=course_root, docker_host=docker_host)
+    p = plan(mode, port=port, token=token, ip=ip, course_root=course_root, docker_host=docker_host, student=student)
     what = "the released assignments" if mode == "student" else "the course directory (Nbgrader > Formgrader)"
     print(f"JupyterLab ({mode}) on {what} in {p.root}:\n  {p.url}", flush=True)
     proc = subprocess.Popen(p.argv, cwd=p.cwd, env=p.env)

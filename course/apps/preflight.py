@@ -78,3 +78,13 @@ def port_free(ip: str, port: int) -> None:
                 raise BadInput(f"cannot listen on {ip}:{port} ({exc.strerror}): pick another --ip or --port") from None
             raise BadInput(f"port {port} on {ip} is in use (another lab or server?): "
                            f"pick another, for example `course lab --port {port + 1}`") from None
+
+
+def view() -> None:
+    """Graded kernels can run in their allow-list view here (else: why, what to install, or --unconfined)."""
+    from course.grading import sandbox
+
+    try:
+        sandbox.require_view()
+    except sandbox.UnconfinedRefused as exc:
+        raise BadInput(str(exc)) from None

@@ -16,6 +16,11 @@ def ensure_all(vm: bool = True) -> Iterator[str]:
     from course.services import registry
 
     yield f"registry: {registry.start_registry()}"  # graded kernels push to it but cannot start it
+    from course.grading import view
+    from course.system import apt
+
+    installed = apt.ensure_packages([view.PACKAGE])  # the tool that builds graded kernels' allow-list view
+    yield f"view: {view.PACKAGE} {'installed' if installed else 'present'}"
     if vm:
         try:
             from course import vm as course_vm

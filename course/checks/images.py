@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import posixpath
 import secrets
 import shutil
 import tarfile
@@ -110,6 +111,11 @@ def _is_file(api: docker.DockerClient, image: Image, path: str) -> bool:
         container.remove(force=True)
 
 
+def _same_path(given: str, path: str) -> bool:
+    """The same absolute path, whatever its trailing or repeated slashes ("/srv/app/" is /srv/app)."""
+    return posixpath.normpath(given) == posixpath.normpath(path)
+
+
 def _env(image: Image) -> dict[str, str]:
     return dict(item.split("=", 1) for item in image.attrs["Config"].get("Env") or [] if "=" in item)
 
@@ -136,7 +142,7 @@ def greeter(fn: Callable, api: docker.DockerClient, name: str, full: bool = Fals
         expect(cmd, "the image has no CMD, so a container of it does not know what to run.",
                'add CMD ["sh", "greet.sh"].')
         workdir = cfg.get("WorkingDir")
-        expect(workdir == "/app", f"the image's working directory is {workdir or 'not set (/)'}, not /app.",
+        expect(bool(workdir) and _same_path(workdir, "/app"), f"the image's working directory is {workdir or 'not set (/)'}, not /app.",
                "add WORKDIR /app (before COPY, so greet.sh lands there).")
         greeting = _env(image).get("GREETING")
         expect(greeting == f"Hello, {name}",
@@ -172,14 +178,19 @@ def reading(answers: object, api: docker.DockerClient, full: bool = False) -> No
     text = f"{first}\nLABEL course.reader={session_namespace(api)}\n{rest}"
     with _built(api, text, GIVEN_FILES, whose="the given Dockerfile", cache=True) as image:
         cfg = image.attrs["Config"]
+        workdir = cfg["WorkingDir"]
         got = answers["workdir"]
-        expect(got == cfg["WorkingDir"],
-               f'workdir {got!r} is wrong.' + (" WORKDIR expands variables set by ENV." if "$" in str(got) else ""),
+        expect(isinstance(got, str), f"workdir is {got!r}, not a path.", 'write it as a string, e.g. "/some/dir".')
+        expect("$" not in got, f"workdir {got!r} is the variable, not its value: WORKDIR expands the variables "
+               "ENV set before it.", "follow ENV and WORKDIR: which absolute path does $APP_HOME name?")
+        expect(got.startswith("/"), f"workdir {got!r} is a relative path.",
+               "give the working directory as an absolute path, starting with /.")
+        expect(_same_path(got, workdir), f"workdir {got!r} is not the image's working directory.",
                "follow ENV and WORKDIR: which absolute path does $APP_HOME name?")
         got = answers["cmd"]
-        expect(isinstance(got, list), f"cmd is {got!r}, not a list.",
+        expect(isinstance(got, (list, tuple)), f"cmd is {got!r}, not a list.",
                "CMD in exec form is a JSON list; write it as a Python list of strings.")
-        expect(got == cfg["Cmd"], f"cmd {got!r} is not what a container runs.",
+        expect(list(got) == cfg["Cmd"], f"cmd {got!r} is not what a container runs.",
                "copy the CMD list exactly: the program and each argument as one string.")
         if not full:
             return
@@ -189,7 +200,7 @@ def reading(answers: object, api: docker.DockerClient, full: bool = False) -> No
         expect(str(answers["port"]).split("/")[0] in ports, f"port {answers['port']!r} is not the exposed port.",
                "read the EXPOSE line.")
         script = str(answers["script"])
-        expect(script.startswith("/") and _is_file(api, image, script),
+        expect(script.startswith("/") and _is_file(api, image, posixpath.normpath(script)),
                f"script {script!r} is not where app.sh is in the image.",
                "COPY app.sh . copies into the working directory: give the absolute path.")
         expect(script.rstrip("/").endswith("/app.sh"), f"script {script!r} is a file, but not app.sh.",

@@ -22,6 +22,11 @@ from course.lab import iobench, scaleout
 
 SCALING_COLUMNS = ("replicas", "requests", "seconds", "requests_per_s")
 IO_WRITE = "write_mib_s"
+CPU_LOOP = "loop_ms"
+#: The CFS period the kernel and dockerd use when a container sets a quota without one (100 ms).
+CFS_PERIOD_US = 100_000
+#: Host addresses that publish on the loopback only.
+LOOPBACK_IPS = {scaleout.LOOPBACK, "localhost"}
 
 
 def _session(api: docker.DockerClient) -> str | None:
@@ -141,8 +146,14 @@ def replicas(fn: Callable, api: docker.DockerClient, n: int, strict: bool = Fals
                "start exactly n replicas.")
         expect(len({c.id for c in got}) == n, "some containers appear twice in the list.",
                "start a new container for each replica.")
+        ours = {c.id for c in started}
+        foreign = [c.short_id for c in got if c.id not in ours]
+        expect(not foreign, f"the replica(s) {foreign} do not carry this notebook's session label: another client "
+               "than the notebook's `docker` created them.",
+               "start them with `docker` (docker.containers.run, or docker.api at the low level): it labels "
+               "what it creates for this session, and cleans it up.")
         expect(len(started) == n, f"the engine shows {len(started)} new container(s) of this session, not {n}.",
-               "start them with the notebook's `docker` client, exactly n of them.")
+               "start exactly n containers, and return them all.")
         urls, hostnames = [], []
         for container in got:
             container.reload()
@@ -153,6 +164,12 @@ def replicas(fn: Callable, api: docker.DockerClient, n: int, strict: bool = Fals
             expect(image_ref(BASE) in container.image.tags,
                    f"replica {container.short_id} runs {container.image.tags or container.image.id}.",
                    "use lab.BASE_IMAGE: it has busybox httpd.")
+            asked = (container.attrs["HostConfig"].get("PortBindings") or {}).get(scaleout.PORT) or []
+            wide = sorted({b.get("HostIp") or "every interface" for b in asked} - LOOPBACK_IPS)
+            expect(not wide, f"replica {container.short_id} asks the engine to publish {scaleout.PORT} on {wide} "
+                   "(an empty HostIp means all interfaces): without a guard in front of the engine, anyone who "
+                   "reaches this machine reaches the replica.",
+                   'publish on 127.0.0.1 only: ports={"8080/tcp": ("127.0.0.1", None)}.')
             try:
                 urls.append(scaleout.url_of(container))
             except scaleout.NotLoopback as exc:
@@ -165,18 +182,28 @@ def replicas(fn: Callable, api: docker.DockerClient, n: int, strict: bool = Fals
             hostnames.append(container.attrs["Config"]["Hostname"])
         for url, hostname, body in zip(urls, hostnames, _bodies(urls), strict=True):
             expect(hostname in body, f"{url} answered {body.strip()[:80]!r}, without its hostname {hostname!r}.",
-                   "write the page at start-up: hostname > /www/index.html (the WEB command does).")
+                   "answer with the replica's hostname: run the WEB command, whose CGI program prints it.")
         if not strict:
             return
         expect(len(set(hostnames)) == n, f"the replicas share hostnames {hostnames}: clients cannot tell them apart.",
                "leave the hostname to the engine (each container's ID), or give each its own.")
         for container in got:
             host = container.attrs["HostConfig"]
-            cpus = (host.get("NanoCpus") or 0) / 1e9 or (
-                (host.get("CpuQuota") or 0) / host["CpuPeriod"] if host.get("CpuPeriod") else 0)
-            expect(abs(cpus - scaleout.REPLICA_NANO_CPUS / 1e9) < 1e-6,
-                   f"replica {container.short_id} may use {cpus or 'all the'} CPU(s), not 0.1.",
+            cpus = cpu_limit(host)
+            right = cpus is not None and abs(cpus - scaleout.REPLICA_NANO_CPUS / 1e9) < 1e-6
+            shares = " cpu_shares is only a relative weight when CPUs are contended, not a cap." if (
+                host.get("CpuShares")) else ""
+            expect(right, f"replica {container.short_id} may use {cpus or 'all the'} CPU(s), not 0.1.{shares}",
                    "pass nano_cpus=100_000_000 (a tenth of a CPU, like docker run --cpus 0.1).")
+
+
+def cpu_limit(host_config: dict) -> float | None:
+    """The CPUs a container may use, from its HostConfig: ``NanoCpus`` (``--cpus``), or a CFS quota
+    over its period (the kernel's default period, 100 ms, when none is set); None if unlimited."""
+    if host_config.get("NanoCpus"):
+        return host_config["NanoCpus"] / 1e9
+    quota = host_config.get("CpuQuota") or 0
+    return quota / (host_config.get("CpuPeriod") or CFS_PERIOD_US) if quota > 0 else None
 
 
 def throughput(fn: Callable, api: docker.DockerClient, n: int = 2, requests: int = 120,
@@ -314,7 +341,7 @@ def _number(namespace: dict, name: str, hint: str) -> float:
 
 
 def conclusions(namespace: dict, strict: bool = False) -> None:
-    """`speedup_4`, `scaled_out` and `io_ratio` agree with the learner's own `scaling` and `io` tables."""
+    """`speedup_4`, `scaled_out`, `io_ratio` and `cpu_ratio` agree with the learner's own tables."""
     scaling, io_table = namespace.get("scaling"), namespace.get("io")
     expect(isinstance(scaling, pd.DataFrame) and set(SCALING_COLUMNS) <= set(scaling.columns),
            "your `scaling` table is missing, so there is nothing to conclude from.",
@@ -322,10 +349,8 @@ def conclusions(namespace: dict, strict: bool = False) -> None:
     rate = dict(zip(scaling["replicas"], scaling["requests_per_s"], strict=True))
     expect(1 in rate and 4 in rate, "`scaling` has no row for 1 or for 4 replicas.", "finish the scaling exercise.")
     true_speedup = rate[4] / rate[1]
-    speedup = _number(namespace, "speedup_4", "set speedup_4 = requests/s with 4 replicas / with 1, from `scaling`.")
-    expect(math.isclose(speedup, true_speedup, rel_tol=0.01),
-           f"speedup_4 is {speedup:.3g}, but your table gives {rate[4]:.0f} / {rate[1]:.0f} = {true_speedup:.3g}.",
-           'read both rates from `scaling` (the "requests_per_s" column) and divide: 4 replicas by 1.')
+    _ratio(namespace, "speedup_4", true_speedup, "scaling",
+           'the requests_per_s of 4 replicas over that of 1 (from `scaling`)')
     scaled = boolean(namespace.get("scaled_out"), "scaled_out")
     expect(scaled == (true_speedup >= 2),
            f"scaled_out is {scaled}, but your 4 replicas served {true_speedup:.2f} times as many requests/s as 1.",
@@ -335,9 +360,18 @@ def conclusions(namespace: dict, strict: bool = False) -> None:
     expect(isinstance(io_table, pd.DataFrame) and IO_WRITE in io_table.columns
            and {"container/tmpfs", "vm/ram"} <= set(io_table.index),
            "the `io` table from the live cell is missing.", "run the I/O measurement cell above again.")
-    true_ratio = io_table.loc["container/tmpfs", IO_WRITE] / io_table.loc["vm/ram", IO_WRITE]
-    ratio = _number(namespace, "io_ratio", 'set io_ratio = io.loc["container/tmpfs", "write_mib_s"] / '
-                    'io.loc["vm/ram", "write_mib_s"].')
-    expect(math.isclose(ratio, true_ratio, rel_tol=0.01),
-           f"io_ratio is {ratio:.3g}, but your `io` table gives {true_ratio:.3g} (container tmpfs over VM memory).",
-           'divide io.loc["container/tmpfs", "write_mib_s"] by io.loc["vm/ram", "write_mib_s"].')
+    _ratio(namespace, "io_ratio", io_table.loc["container/tmpfs", IO_WRITE] / io_table.loc["vm/ram", IO_WRITE], "io",
+           'io.loc["container/tmpfs", "write_mib_s"] / io.loc["vm/ram", "write_mib_s"]')
+    cpu = namespace.get("cpu")
+    expect(isinstance(cpu, pd.DataFrame) and CPU_LOOP in cpu.columns and {"container", "vm"} <= set(cpu.index),
+           "the `cpu` table from the live cell is missing.", "run the I/O measurement cell above again.")
+    _ratio(namespace, "cpu_ratio", cpu.loc["vm", CPU_LOOP] / cpu.loc["container", CPU_LOOP], "cpu",
+           'cpu.loc["vm", "loop_ms"] / cpu.loc["container", "loop_ms"]')
+
+
+def _ratio(namespace: dict, name: str, true: float, table: str, formula: str) -> None:
+    """``namespace[name]`` is ``true``, the ratio the learner's ``table`` gives (``formula``)."""
+    got = _number(namespace, name, f"set {name} = {formula}.")
+    upside = ": that is the ratio upside down" if math.isclose(got * true, 1, rel_tol=0.02) else ""
+    expect(math.isclose(got, true, rel_tol=0.01), f"{name} is {got:.3g}, but your `{table}` table gives {true:.3g}{upside}.",
+           f"compute {formula}.")

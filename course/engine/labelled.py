@@ -2,7 +2,8 @@
 
 Learners and tests use the ordinary docker-py API; this client only merges the
 course and session labels into every container, network, volume and image build,
-so that cleanup can find them whatever the learner's code did.
+so that cleanup (and a check counting what a session started) can find them whatever
+the learner's code did, through the high-level collections or the low-level ``api``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,28 @@ def _collection(base: type, method: str):
     return type(f"Labelled{base.__name__}", (base,), {method: create})
 
 
+class LabelledAPIClient(docker.APIClient):
+    """The low-level client (``client.api``), labelling what it creates like the collections do."""
+
+    course_labels: dict[str, str]
+
+    def create_container_from_config(self, config, *args, **kwargs):
+        config = {**config, "Labels": _merge(config.get("Labels"), self.course_labels)}
+        return super().create_container_from_config(config, *args, **kwargs)
+
+    def create_network(self, *args, **kwargs):
+        kwargs["labels"] = _merge(kwargs.get("labels"), self.course_labels)
+        return super().create_network(*args, **kwargs)
+
+    def create_volume(self, *args, **kwargs):
+        kwargs["labels"] = _merge(kwargs.get("labels"), self.course_labels)
+        return super().create_volume(*args, **kwargs)
+
+    def build(self, *args, **kwargs):
+        kwargs["labels"] = _merge(kwargs.get("labels"), self.course_labels)
+        return super().build(*args, **kwargs)
+
+
 _Containers = _collection(ContainerCollection, "create")
 _Networks = _collection(NetworkCollection, "create")
 _Volumes = _collection(VolumeCollection, "create")
@@ -50,7 +73,16 @@ _Images = _collection(ImageCollection, "build")
 class LabelledClient(docker.DockerClient):
     """``docker.DockerClient`` that labels what it creates with the course and session."""
 
-    course_labels: dict[str, str]
+    @property
+    def course_labels(self) -> dict[str, str]:
+        return self.__dict__.get("_course_labels", {})
+
+    @course_labels.setter
+    def course_labels(self, labels: dict[str, str]) -> None:
+        self.__dict__["_course_labels"] = labels
+        if type(self.api) is docker.APIClient:
+            self.api.__class__ = LabelledAPIClient  # the same connection, now labelling too
+        self.api.course_labels = labels
 
     @property
     def containers(self) -> ContainerCollection:

@@ -19,14 +19,18 @@ from traitlets import Integer
 from course.grading.sandbox import ENV_USER
 
 
-class SandboxKernelManager(AsyncKernelManager):
-    """Starts kernels through the sandbox launcher when the worker asked for it."""
+class SandboxCommand:
+    """Starts kernels through the sandbox launcher when the process's environment asks for it."""
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         if os.environ.get(ENV_USER):
             return [sys.executable, "-m", "course.grading.sandbox_launch", *cmd]
         return cmd
+
+
+class SandboxKernelManager(SandboxCommand, AsyncKernelManager):
+    """Graded kernels (and Validate's): nbgrader's Execute starts them with this class."""
 
 
 class CourseExecute(Execute):

@@ -137,21 +137,29 @@ def _chosen(assignment: str, students: list[str] | None, root: Path, several: bo
 
 def autograde_all(assignment: str, students: list[str] | None = None, root: Path = config.ROOT,
                   force: bool = False, workers: int | None = None,
-                  timeout: float = SUBMISSION_TIMEOUT, isolate: bool | None = None) -> list[Graded]:
+                  timeout: float = SUBMISSION_TIMEOUT, isolate: bool | None = None,
+                  unconfined: bool = False) -> list[Graded]:
     """Autograde ``students``' submissions of one assignment (default: all submitted)."""
-    return autograde([assignment], students, root, force, workers, timeout, isolate)
+    return autograde([assignment], students, root, force, workers, timeout, isolate, unconfined)
 
 
 def autograde(assignments: list[str], students: list[str] | None = None, root: Path = config.ROOT,
               force: bool = False, workers: int | None = None,
-              timeout: float = SUBMISSION_TIMEOUT, isolate: bool | None = None) -> list[Graded]:
+              timeout: float = SUBMISSION_TIMEOUT, isolate: bool | None = None,
+              unconfined: bool = False) -> list[Graded]:
     """Autograde the submissions of several assignments with one pool of ``workers`` processes.
 
     One pool for the whole class: workers start (and open their sandboxes) once, and
     long submissions of one assignment overlap with short ones of another.
     ``isolate`` (default: wherever the course can, i.e. as root) runs each kernel in its
-    slot's sandbox: an unprivileged user, the slot's guard, no access to course files.
+    slot's sandbox: an unprivileged user, the slot's guard, its allow-list view of the files.
+    Where the view is not available (see ``sandbox.isolation()``) it refuses
+    (``sandbox.UnconfinedRefused``); ``unconfined`` grades without the view (the user, guard and
+    limits stay), ``isolate=False`` with no sandbox at all (trusted notebooks only).
     """
+    confined = isolate is not False and not unconfined
+    if confined:
+        sandbox.require_view()
     isolate = sandbox.available() if isolate is None else isolate
     pending = [(a, s) for a in assignments for s in to_grade(a, _chosen(a, students, root, len(assignments) > 1),
                                                               root, force)]
@@ -174,7 +182,7 @@ def autograde(assignments: list[str], students: list[str] | None = None, root: P
         sandbox.prepare(root)
 
     def run(index: int) -> None:
-        slot = sandbox.open_slot(course_tag, second_engine=needs_second) if isolate else None
+        slot = sandbox.open_slot(course_tag, second_engine=needs_second, confined=confined) if isolate else None
         worker = Worker(root, logs / f"worker-{index}.log", slot)
         try:
             while True:

@@ -6,9 +6,13 @@ socket nor the instructor's files:
 - it reaches the engine only through that slot's guard (``DOCKER_HOST``),
 - the course's private paths (source/ with hidden tests, the gradebook, submissions,
   the lessons in course/material, git history) are closed to other users,
-- rlimits cap processes, memory, CPU time and file size; the pool caps wall time.
+- rlimits cap processes, memory, CPU time and file size; the pool caps wall time,
+- it sees only an allow-list view of the filesystem (:mod:`course.grading.view`, bubblewrap):
+  no other copy of the course, no home directory, no other submission, no engine socket.
 
-Only root can set this up; elsewhere grading runs unisolated and `course doctor` says so.
+Only root can set this up. Without the view (no bwrap, or not root) grading refuses
+untrusted code unless the instructor says ``--unconfined``; :func:`isolation` says which
+isolation is in force and `course doctor` shows it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 from dataclasses import dataclass
@@ -24,12 +29,22 @@ from pathlib import Path
 import psutil
 
 from course import config
+from course.grading import view
+from course.grading.view import Confined, Unconfined
 from course.layout import Layout
 
 USER_PREFIX = "vmd-grader-"
 #: Environment variables the launcher reads (set by the worker for each submission).
 ENV_USER = "COURSE_SANDBOX_USER"
 ENV_DOCKER_HOST = "COURSE_SANDBOX_DOCKER_HOST"
+#: The kernel's working directory (and HOME), the one read-write directory of its view.
+ENV_WORKDIR = "COURSE_SANDBOX_WORKDIR"
+#: Set (to the tool's name) when the kernel runs in its allow-list view.
+ENV_VIEW = "COURSE_SANDBOX_VIEW"
+
+
+class UnconfinedRefused(RuntimeError):
+    """Grading untrusted code without the view was not asked for explicitly."""
 
 
 @dataclass(frozen=True)
@@ -48,13 +63,42 @@ def available() -> bool:
     return os.geteuid() == 0 and Path("/usr/sbin/useradd").exists()
 
 
+def isolation() -> Confined | Unconfined:
+    """The isolation graded kernels get here: the allow-list view, or why not and what to install."""
+    if not available():
+        return Unconfined("grader users and the view need root (useradd)", "grade as root on the grading machine")
+    return view.probe()
+
+
+def require_view() -> Confined:
+    """The view grading will use; ``UnconfinedRefused`` (why, and what to install) if there is none."""
+    found = isolation()
+    if isinstance(found, Unconfined):
+        raise UnconfinedRefused(f"refusing to run untrusted notebooks without the allow-list view: {found.reason}. "
+                                f"Fix: {found.fix}; or pass --unconfined to grade with the guard, the grader "
+                                "user and the limits only (every file other users may read stays readable)")
+    return found
+
+
 def user(slot: int) -> str:
     return f"{USER_PREFIX}{slot}"
 
 
 def ensure_user(slot: int) -> pwd.struct_passwd:
     """The grader user of ``slot``, created if missing (system user, no home, no login)."""
-    name = user(slot)
+    return ensure_account(user(slot))
+
+
+def student_user(student: str) -> str:
+    """The system user a student's lab kernels run as (names are at most 32 characters)."""
+    import hashlib
+
+    name = f"vmd-student-{student}"
+    return name if len(name) <= 32 else f"vmd-student-{hashlib.sha256(student.encode()).hexdigest()[:16]}"
+
+
+def ensure_account(name: str) -> pwd.struct_passwd:
+    """The system user ``name``, created if missing (no home, no login, its own group)."""
     try:
         return pwd.getpwnam(name)
     except KeyError:
@@ -103,12 +147,27 @@ def protect(root: Path = config.ROOT) -> list[Path]:
     return closed
 
 
+def workdir_path(slot: int) -> Path:
+    return Path("/tmp") / user(slot)
+
+
 def workdir(slot: int) -> Path:
     """A scratch working directory for the slot's kernels, owned by its grader user."""
     entry = ensure_user(slot)
-    path = Path("/tmp") / f"vmd-grader-{slot}"
+    path = workdir_path(slot)
     path.mkdir(mode=0o700, exist_ok=True)
     os.chown(path, entry.pw_uid, entry.pw_gid)
+    return path
+
+
+def reset_workdir(slot: int) -> Path:
+    """Empty the slot's working directory: a submission never finds what the one before it left."""
+    path = workdir(slot)
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
     return path
 
 
@@ -129,6 +188,32 @@ def kill_user_processes(slot: int) -> int:
     return killed
 
 
+def give_socket(socket: Path, entry: pwd.struct_passwd) -> None:
+    """Make a guard's socket the user's (0600): it passes through the folders above, lists none."""
+    os.chown(socket, entry.pw_uid, entry.pw_gid)
+    for parent in (socket.parent, socket.parent.parent):
+        parent.chmod(parent.stat().st_mode | 0o001)
+
+
+def confine_student(student: str, workspace: Path, guard_socket: Path) -> dict[str, str]:
+    """Set up ``student``'s lab kernels (user, workspace, guard socket); the server's extra environment.
+
+    Their kernels (and Validate's) run as the student's user in a view of their own workspace
+    only: nothing of other students' or of the instructor's files.
+    """
+    entry = ensure_account(student_user(student))
+    for path in [workspace, *workspace.rglob("*")]:
+        os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+    workspace.chmod(0o700)
+    for parent in workspace.parents:
+        if parent == config.CACHE.parent:
+            break
+        parent.chmod(parent.stat().st_mode | 0o001)
+    give_socket(guard_socket, entry)
+    return {ENV_USER: entry.pw_name, ENV_DOCKER_HOST: f"unix://{guard_socket}", ENV_WORKDIR: str(workspace),
+            ENV_VIEW: view.TOOL}
+
+
 LOCKS = Path("/run/lock/vmd-grader")
 MAX_SLOTS = 64
 
@@ -146,10 +231,14 @@ class Slot:
     guard: object  # course.guard.runner.GuardProcess
     lock: int  # file descriptor holding the slot's flock
     second: object | None = None  # course.services.second_engine.Served: a guard on the second engine
+    confined: bool = True  # kernels run in their allow-list view
 
     @property
     def env(self) -> dict[str, str]:
-        env = {ENV_USER: user(self.index), ENV_DOCKER_HOST: self.guard.url}
+        env = {ENV_USER: user(self.index), ENV_DOCKER_HOST: self.guard.url,
+               ENV_WORKDIR: str(workdir_path(self.index))}
+        if self.confined:
+            env[ENV_VIEW] = view.TOOL
         return {**env, **self.second.env} if self.second else env
 
     def close(self) -> None:
@@ -173,11 +262,11 @@ def _claim() -> tuple[int, int]:
     raise RuntimeError(f"all {MAX_SLOTS} grader slots are busy on this machine")
 
 
-def open_slot(course_tag: str, second_engine: bool = False) -> Slot:
+def open_slot(course_tag: str, second_engine: bool = False, confined: bool = True) -> Slot:
     """Claim a free slot, create its user and workdir, start its guard, give the socket to the user.
 
     With ``second_engine`` (lessons that move images between engines) the slot also gets
-    a guard of its own on the course's second engine.
+    a guard of its own on the course's second engine. ``confined``: kernels run in their view.
     """
     from course.guard import start_guard
 
@@ -188,9 +277,7 @@ def open_slot(course_tag: str, second_engine: bool = False) -> Slot:
         workdir(index)
         owner = f"grader-{course_tag}-{index}"
         guard = start_guard(owner, mode=0o600)
-        os.chown(guard.socket, entry.pw_uid, entry.pw_gid)
-        for parent in (guard.socket.parent, guard.socket.parent.parent):
-            parent.chmod(parent.stat().st_mode | 0o001)  # the user passes through to its socket only
+        give_socket(guard.socket, entry)
         second = None
         if second_engine:
             from course.services.second_engine import serve
@@ -199,4 +286,4 @@ def open_slot(course_tag: str, second_engine: bool = False) -> Slot:
     except BaseException:
         os.close(fd)
         raise
-    return Slot(index, owner, guard, fd, second)
+    return Slot(index, owner, guard, fd, second, confined)

@@ -1,7 +1,9 @@
 """Launch a kernel as the grader user: ``python -m course.grading.sandbox_launch KERNEL-ARGV...``.
 
-Runs as root just long enough to hand the connection file to the grader user, apply the
-rlimits and enter its working directory, then drops every privilege and execs the kernel.
+Runs as root just long enough to read the connection file, apply the rlimits and enter the
+working directory, then drops every privilege and execs the kernel: in its allow-list view
+(bubblewrap, run as the unprivileged user) when ``COURSE_SANDBOX_VIEW`` is set, else as is.
+The same launcher starts graded kernels and a student's lab kernels.
 """
 
 from __future__ import annotations
@@ -10,8 +12,13 @@ import os
 import pwd
 import resource
 import sys
+from pathlib import Path
 
-from course.grading.sandbox import ENV_DOCKER_HOST, ENV_USER, Limits
+from course.grading import view
+from course.grading.sandbox import ENV_DOCKER_HOST, ENV_USER, ENV_VIEW, ENV_WORKDIR, Limits
+
+#: Environment variables that name a guard socket the kernel may reach (``unix://PATH``).
+SOCKET_VARS = ("DOCKER_HOST", "COURSE_SECOND_DOCKER_HOST")
 
 
 def connection_file(argv: list[str]) -> str | None:
@@ -24,31 +31,54 @@ def connection_file(argv: list[str]) -> str | None:
     return None
 
 
-def drop_to(name: str, limits: Limits, argv: list[str]) -> None:
+def sockets(env: dict[str, str]) -> tuple[Path, ...]:
+    """The guard sockets named in ``env``: the only sockets the view shows."""
+    return tuple(Path(env[var][len("unix://"):]) for var in SOCKET_VARS if env.get(var, "").startswith("unix://"))
+
+
+def start_dir(workdir: Path, cwd: Path) -> Path:
+    """Where the kernel starts: the directory it was launched in if that is inside ``workdir``
+    (a student's notebook folder), else ``workdir`` itself."""
+    return cwd if cwd == workdir or workdir in cwd.parents else workdir
+
+
+def drop_to(name: str, limits: Limits, argv: list[str]) -> list[str]:
+    """Become ``name`` with ``limits``; return the command to exec (wrapped in the view if asked)."""
     entry = pwd.getpwnam(name)
+    home = Path(os.environ.get(ENV_WORKDIR) or f"/tmp/{name}")
+    confined = bool(os.environ.get(ENV_VIEW))
     conn = connection_file(argv)
-    if conn:
+    files: dict[str, bytes] = {}
+    if conn and confined:
+        files[view.CONNECTION] = Path(conn).read_bytes()  # a copy inside the view: no host runtime dir
+        argv = [view.CONNECTION if a == conn else (f"--f={view.CONNECTION}" if a == f"--f={conn}" else a)
+                for a in argv]
+    elif conn:
         os.chown(conn, entry.pw_uid, entry.pw_gid)
     for what, value in ((resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_AS, limits.address_space),
                         (resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_FSIZE, limits.file_size),
                         (resource.RLIMIT_NOFILE, limits.open_files)):
         resource.setrlimit(what, (value, value))
-    home = f"/tmp/vmd-grader-{name.rsplit('-', 1)[-1]}"
-    os.chdir(home)
+    cwd = start_dir(home, Path.cwd().resolve())
+    os.chdir(cwd)
     os.setgroups([])
     os.setgid(entry.pw_gid)
     os.setuid(entry.pw_uid)
     if os.environ.get(ENV_DOCKER_HOST):
         os.environ["DOCKER_HOST"] = os.environ[ENV_DOCKER_HOST]  # the slot's guard, never the engine
-    os.environ.update(HOME=home, USER=name, LOGNAME=name, MPLCONFIGDIR=f"{home}/.matplotlib",
+    os.environ.update(HOME=str(home), USER=name, LOGNAME=name, MPLCONFIGDIR=f"{home}/.matplotlib",
                       IPYTHONDIR=f"{home}/.ipython", JUPYTER_RUNTIME_DIR=f"{home}/.runtime")
+    if not confined:
+        return argv
+    account = view.Account(name, entry.pw_uid, entry.pw_gid, str(home))
+    return view.command(view.View(home, account, sockets=sockets(dict(os.environ)), cwd=cwd), argv, files)
 
 
 def main() -> None:
     argv = sys.argv[1:]
     name = os.environ.get(ENV_USER)
     if name and os.geteuid() == 0:
-        drop_to(name, Limits(), argv)
+        argv = drop_to(name, Limits(), argv)
     os.execvp(argv[0], argv)
 
 

@@ -48,6 +48,8 @@ def reason_of(outcome: nbgrader_api.Outcome) -> str:
 def grade(assignment: str, student: str, root: Path, force: bool, slot: int | None = None,
           owner: str | None = None) -> Graded:
     """Autograde one submission (in the slot's sandbox, if any); clean up whatever it left."""
+    if slot is not None:
+        sandbox.reset_workdir(slot)  # nothing of the slot's previous submission
     try:
         return _grade(assignment, student, root, force)
     finally:

@@ -89,6 +89,33 @@ def _best(run: Runner, script: str, mib: int, repeat: int) -> dict[str, float]:
     return {"write_mib_s": max(writes), "read_mib_s": max(reads)}
 
 
+#: Iterations of the shell loop that times the CPU alone (no I/O): a few ms natively.
+CPU_LOOP = 20_000
+
+
+def cpu_loop_ms(run: Runner, iterations: int = CPU_LOOP, repeat: int = 3) -> float:
+    """Milliseconds a pure CPU task takes where ``run`` runs (a busybox ash loop; best of ``repeat``).
+
+    No system call happens inside the loop, so it times how fast the CPU runs the shell's
+    code there: natively in a container or a KVM guest, instruction by instruction under TCG.
+    """
+    loop = f"i=0; while [ $i -lt {iterations} ]; do i=$((i+1)); done"
+    return min(int(run(timed(loop))) for _ in range(max(1, repeat))) / 1000
+
+
+def cpu_compare(api: docker.DockerClient, vm, iterations: int = CPU_LOOP, repeat: int = 3) -> pd.DataFrame:
+    """The same CPU-only loop in a container and in the VM: how much of the VM's slowness is its CPU."""
+    container = api.containers.run(image_ref(BASE), "sleep 300", detach=True)
+    try:
+        here = cpu_loop_ms(container_runner(container), iterations, repeat)
+    finally:
+        container.remove(force=True)
+    there = cpu_loop_ms(vm_runner(vm), iterations, repeat)
+    return pd.DataFrame([{"where": "container", "kernel": "host (shared)", "loop_ms": here},
+                         {"where": "vm", "kernel": f"guest (own, QEMU {vm.accel})", "loop_ms": there}]
+                        ).set_index("where")
+
+
 def in_containers(api: docker.DockerClient, mib: int = 32, repeat: int = 3) -> list[dict]:
     """Measure the three places a container writes: its overlay2 layer, a volume, a tmpfs."""
     volume = api.volumes.create()

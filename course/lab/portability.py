@@ -6,13 +6,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
 import docker
 import docker.errors
 
+from course.engine import bootstrap
 from course.services.second_engine import release, second_engine
+
+#: The bridge dockerd gives its default network unless told otherwise (``--bridge``).
+DEFAULT_BRIDGE = "docker0"
 
 __all__ = ["Moved", "copy_image", "describe", "has_image", "release", "remove_image", "run_on", "second_engine"]
 
@@ -82,9 +87,20 @@ def run_on(api: docker.DockerClient, ref: str, command: str | None = None) -> tu
 def describe(api: docker.DockerClient) -> dict[str, object]:
     """What tells two engines apart: their data root (image store), bridge, and what they hold."""
     info = api.info()
-    try:
-        bridge = api.networks.get("bridge").attrs["Options"].get("com.docker.network.bridge.name", "?")
-    except (docker.errors.APIError, KeyError):
-        bridge = "(not shown)"  # a guard in front of the engine hides its default bridge
-    return {"data root": info["DockerRootDir"], "bridge": bridge, "images": info["Images"],
-            "containers": info["Containers"], "version": info["ServerVersion"]}
+    return {"data root": info["DockerRootDir"], "bridge": _bridge(api, info["DockerRootDir"]),
+            "images": info["Images"], "containers": info["Containers"], "version": info["ServerVersion"]}
+
+
+def _bridge(api: docker.DockerClient, data_root: str) -> str:
+    """The host bridge of the engine's default network.
+
+    A guard in front of the engine answers for ``bridge`` with its owner's own network, so then
+    the engine's bridge is named from how the course runs it: the second engine's ``--bridge``,
+    or dockerd's default, ``docker0``.
+    """
+    with contextlib.suppress(docker.errors.APIError):
+        network = api.networks.get("bridge").attrs
+        if network.get("Name") == "bridge":
+            return network["Options"].get("com.docker.network.bridge.name", DEFAULT_BRIDGE)
+    second = bootstrap.second_daemon()
+    return second.bridge[0] if second.bridge and data_root == str(second.state / "data") else DEFAULT_BRIDGE

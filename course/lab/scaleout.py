@@ -1,6 +1,6 @@
 """Scale-out: replicas of a tiny web server, and a bounded load driven at them from this process.
 
-Each replica is busybox ``httpd`` serving a page with its own hostname, published on
+Each replica is busybox ``httpd`` answering with its own hostname, published on
 127.0.0.1 only. Host ports are read back from ``container.ports`` (never from container
 addresses), so the same code works when a guard proxy publishes the ports itself. The
 load is bounded in count and time and goes to 127.0.0.1 only.
@@ -22,9 +22,14 @@ from course.images import BASE, image_ref
 
 #: The port httpd listens on inside each replica.
 PORT = "8080/tcp"
-#: The replica's program: a page holding its hostname, then httpd in the foreground.
+#: The replica's program: busybox httpd in the foreground, answering ``/`` with a CGI program that
+#: prints the replica's hostname. A program started for every request (a fork and an exec, as a
+#: real service computes its answers) makes each request cost the replica CPU time, so with a
+#: CPU cap the replicas, not the client or the port relay, are what limits the throughput.
 #: ``-vv`` logs every request ("url:/"), which lets checks count what each replica served.
-WEB_COMMAND = ["sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -vv -p 8080 -h /www"]
+WEB_COMMAND = ["sh", "-c", ("mkdir -p /www/cgi-bin && cd /www/cgi-bin"
+                            " && printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\nhostname\\n' > index.cgi"
+                            " && chmod +x index.cgi && exec httpd -f -vv -p 8080 -h /www")]
 #: Each replica's CPU share (a tenth of a CPU, ``docker run --cpus 0.1``): a fixed capacity
 #: per replica, like a small machine, so adding replicas adds capacity.
 REPLICA_NANO_CPUS = 100_000_000

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from honest import graded_alone, honest_scores
 
 from course import config
 from course.engine import client
 from course.engine.cleanup import leftovers
-from course.grading import nbgrader_api, parallel, report, sandbox, students
+from course.grading import nbgrader_api, parallel, sandbox, students
 from course.grading.scratch import make_course
 from course.layout import Layout
 from course.material import lessons
@@ -157,15 +158,6 @@ def test_no_grader_processes_survive(attacked):
 
 def test_honest_submissions_score_as_alone(attacked, tmp_path_factory):
     root, results = attacked
-    alone = _scratch(tmp_path_factory, "alone")
-    for kind in ("solution", "partial"):
-        students.write_submission(kind, lesson, alone)
-    assert all(r.ok for r in parallel.autograde_all(ASSIGNMENT, root=alone, workers=1, isolate=True))
-    key = ["student", "question"]
-
-    def honest(r: Path):
-        df = report.scores(r)
-        return df[df.student.isin(["solution", "partial"])].sort_values(key)[[*key, "score"]].reset_index(drop=True)
-
-    assert honest(root).equals(honest(alone))
+    alone = graded_alone(tmp_path_factory.mktemp("alone"), lesson, workers=1, isolate=True)
+    assert honest_scores(root).equals(honest_scores(alone))
     assert results["solution"].ok and results["partial"].ok

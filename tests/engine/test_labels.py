@@ -31,6 +31,22 @@ def test_labelled_client_labels_everything(engine):
     assert sum(leftovers(api, A).values()) == 0
 
 
+def test_low_level_api_labels_too(engine):
+    """``client.api`` (docker-py's low level) labels what it creates like the collections do."""
+    api = session_client(A)
+    try:
+        cid = api.api.create_container(image_ref(BASE), "true", labels={"mine": "1"})["Id"]
+        net = api.api.create_network("test-labels-lowlevel")["Id"]
+        vol = api.api.create_volume()["Name"]
+        for labels in (api.api.inspect_container(cid)["Config"]["Labels"], api.api.inspect_network(net)["Labels"],
+                       api.api.inspect_volume(vol)["Labels"]):
+            assert labels[config.LABEL_SESSION] == A and labels[config.LABEL_COURSE] == config.COURSE_NAME
+        assert api.api.inspect_container(cid)["Config"]["Labels"]["mine"] == "1"
+    finally:
+        remove_labelled(api, A)
+    assert sum(leftovers(api, A).values()) == 0
+
+
 def test_cleanup_is_per_session(engine):
     a, b = session_client(B1), session_client(B2)
     ca = a.containers.run(image_ref(BASE), "sleep 60", detach=True)

@@ -139,8 +139,13 @@ def test_greeter_mistakes(session_api):
 
 
 def test_reading_mistakes(session_api):
-    with pytest.raises(Feedback, match="expands variables"):
+    with pytest.raises(Feedback, match="the variable, not its value: WORKDIR expands"):
         check.reading({**ANSWERS, "workdir": "$APP_HOME"}, session_api)
+    with pytest.raises(Feedback, match="relative path"):
+        check.reading({**ANSWERS, "workdir": "srv/app/"}, session_api)
+    with pytest.raises(Feedback, match="'/srv' is not the image's working directory"):
+        check.reading({**ANSWERS, "workdir": "/srv"}, session_api)
+    check.reading({**ANSWERS, "workdir": "/srv/app/", "cmd": tuple(ANSWERS["cmd"])}, session_api)  # the same directory
     with pytest.raises(Feedback, match="not a list"):
         check.reading({**ANSWERS, "cmd": "./app.sh --serve"}, session_api)
     with pytest.raises(Feedback, match="absolute path"):

@@ -8,6 +8,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -113,10 +114,17 @@ def test_scaling_table_and_conclusions_are_checked_against_the_table(session_api
     with pytest.raises(Feedback, match="lacks the column"):
         check.scaling_table(scaling.rename(columns={"requests_per_s": "rps"}), session_api)
     io = pd.DataFrame({"write_mib_s": [1800.0, 360.0]}, index=["container/tmpfs", "vm/ram"])
-    answers = {"scaling": scaling, "io": io, "speedup_4": 1000 / 300, "scaled_out": True, "io_ratio": 5.0}
+    cpu = pd.DataFrame({"loop_ms": [30.0, 240.0]}, index=["container", "vm"])
+    answers = {"scaling": scaling, "io": io, "cpu": cpu, "speedup_4": 1000 / 300, "scaled_out": True, "io_ratio": 5.0,
+               "cpu_ratio": 8.0}
     check.conclusions(answers, strict=True)
-    with pytest.raises(Feedback, match="speedup_4 is"):
+    with pytest.raises(Feedback, match="speedup_4 is .*upside down"):
         check.conclusions({**answers, "speedup_4": 300 / 1000})
+    with pytest.raises(Feedback, match="cpu_ratio is .*upside down"):  # the container's time over the VM's
+        check.conclusions({**answers, "cpu_ratio": 30 / 240}, strict=True)
+    with pytest.raises(Feedback, match="`cpu` table .* missing"):
+        check.conclusions({**answers, "cpu": None}, strict=True)
+    check.conclusions({**answers, "scaled_out": np.bool_(True), "cpu_ratio": np.float64(8.0)}, strict=True)
     with pytest.raises(Feedback, match="scaled_out is"):
         check.conclusions({**answers, "scaled_out": False})
     with pytest.raises(Feedback, match="io_ratio is"):

@@ -128,7 +128,8 @@ def test_an_honest_create_is_labelled_and_names_what_it_uses():
 def test_published_ports_are_taken_out_for_the_guard_to_serve():
     out, needs = create({"PortBindings": {"80/tcp": [{"HostPort": "8080"}], "81": [{"HostIp": "127.0.0.1"}]}},
                         ExposedPorts={"9/tcp": {}}, Labels={LABEL_PORTS: "forged"})
-    assert needs.ports == [{"port": "80/tcp", "host": 8080}, {"port": "81/tcp", "host": 0}]
+    # The HostIp asked for is kept ("" = every interface), so inspect can show the request as dockerd does.
+    assert needs.ports == [{"port": "80/tcp", "host": 8080, "ip": ""}, {"port": "81/tcp", "host": 0, "ip": "127.0.0.1"}]
     assert "PortBindings" not in out["HostConfig"] and out["HostConfig"]["NetworkMode"] == SETTINGS.network
     assert out["ExposedPorts"] == {"9/tcp": {}, "80/tcp": {}, "81/tcp": {}}
     assert json.loads(out["Labels"][LABEL_PORTS]) == needs.ports

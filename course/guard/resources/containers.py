@@ -329,7 +329,7 @@ def _ports(hc: dict, mode: str, s: Settings) -> list[dict]:
             if host and (not host.isdigit() or not 1024 <= int(host) <= 65535 or int(host) == s.registry_port):
                 raise refuse(f"host port {host!r}", "host ports must be single numbers from 1024 to 65535 "
                              "(not the course registry's)", "Pick another port, or leave it empty for any.")
-            ports.append({"port": f"{int(m[1])}/tcp", "host": int(host or 0)})
+            ports.append({"port": f"{int(m[1])}/tcp", "host": int(host or 0), "ip": ip})
     used = [p["host"] for p in ports if p["host"]]
     if len(used) != len(set(used)):
         raise refuse("publishing one host port twice", "a port can be bound once", "")
@@ -396,9 +396,12 @@ class ContainerHandlers(Base):
             doc.setdefault("NetworkSettings", {})["Ports"] = self.ports.published(doc["Id"])
         if status == 200 and isinstance(doc, dict):
             requested = self.ports.requested((doc.get("Config") or {}).get("Labels"))
-            if requested:
-                doc.setdefault("HostConfig", {})["PortBindings"] = {
-                    p["port"]: [{"HostIp": "127.0.0.1", "HostPort": str(p["host"] or "")}] for p in requested}
+            if requested:  # as asked (dockerd shows the request here); NetworkSettings shows where it is served
+                bindings: dict[str, list[dict[str, str]]] = {}
+                for p in requested:
+                    bindings.setdefault(p["port"], []).append(
+                        {"HostIp": p.get("ip", "127.0.0.1"), "HostPort": str(p["host"] or "")})
+                doc.setdefault("HostConfig", {})["PortBindings"] = bindings
         return doc
 
     async def containers_op(self, route: Route, body: Any) -> Forward:

@@ -23,9 +23,9 @@ LESSON = Lesson(
          "digests"),
         ("explain what **Docker Hub** does, and push to and pull from a real **registry** (the course "
          "runs its own, since there is no internet here), by tag and by digest"),
-        ("write a **Dockerfile** (`FROM`, `COPY`, `RUN`, `ENV`, `WORKDIR`, `EXPOSE`, `LABEL`, `CMD`), "
-         "build it, run it, watch the build cache work, and read a Dockerfile to tell how its image is "
-         "composed"),
+        ("write a **Dockerfile** (`FROM`, `COPY`, `RUN`, `ENV`, `WORKDIR`, `EXPOSE`, `LABEL`, `CMD`; "
+         "`ENTRYPOINT`, `ARG`, `.dockerignore`, multi-stage builds), build it, run it, watch the build "
+         "cache work, and read a Dockerfile to tell how its image is composed"),
         "carry an image to a machine with no network as a tar archive (`save` and `load`)",
     ),
     overview="""
@@ -63,7 +63,7 @@ image, busybox on an empty (`scratch`) filesystem:
         code("""
 import pandas as pd
 
-from course import dockerfiles, lab, registry
+from course import dockerfiles, figures, lab, registry
 
 docker = lab.client()
 base = docker.images.get(lab.BASE_IMAGE)
@@ -110,11 +110,13 @@ order, each step starting from the result of the previous one.
 | `FROM image` | start from this image (`scratch`: from nothing) | its layers |
 | `COPY src dest` | copy files from the build context into the image | yes |
 | `RUN command` | run a command in a container of the image so far, keep the changed files | yes |
-| `WORKDIR /path` | set (and create) the working directory of later steps and of containers | yes, when it creates it |
+| `WORKDIR /path` | set (and create) the working directory of later steps and of containers | only if it creates the directory: a layer holding that one directory |
 | `ENV KEY=value` | set an environment variable (a default that `docker run -e` can override) | no, config only |
 | `EXPOSE 8000` | document the port the program listens on (it publishes nothing by itself) | no, config only |
 | `LABEL key=value` | attach metadata | no, config only |
 | `CMD ["prog", "arg"]` | the default command; **exec form** (a JSON list) runs the program directly, **shell form** (`CMD prog arg`) wraps it in `/bin/sh -c` | no, config only |
+| `ENTRYPOINT ["prog"]` | the program always run; `CMD` then only gives its default arguments | no, config only |
+| `ARG NAME=default` | a variable of the **build** only (`--build-arg NAME=value`); not kept in the image's config | no |
 
 The **build context** is the folder sent to the engine with the Dockerfile: `COPY` can only
 take files from it. We write one and build it with the SDK; `pull=False` because nothing can
@@ -154,23 +156,43 @@ print(docker.containers.run(HELLO, remove=True, environment={"GREETING": "Hi"}).
 {key: hello.attrs["Config"][key] for key in ("Cmd", "Env", "WorkingDir", "ExposedPorts", "Labels")}
 """, "s7-live-run"),
         md("""
-The last two `LABEL` steps in the build log are the course's labels, added by `lab.client()`.
-The image's history lists our steps on top of the base image's. Look at the sizes: `COPY` adds
-`hello.sh`, and `RUN chmod +x` stores the **whole file again** in a layer of its own (a layer
-records every file a step changed); the steps that only set config values add nothing.
+The `LABEL` steps at the end of the build log that we did not write are the course's: `lab.client()`
+adds its course and session labels (and a guard in front of your engine adds its owner's), so
+cleanup finds the image. The image's history lists our steps on top of the base image's. Look
+at the sizes: `COPY` adds `hello.sh`, and `RUN chmod +x` stores the **whole file again** in a
+layer of its own (a layer records every file a step changed). `WORKDIR /app` created `/app`,
+so it made a layer too, a real one with its own entry in `RootFS.Layers`, but it holds a
+single directory and no file bytes, so its size shows as 0. The steps that only set config
+values make no layer at all: the image's config marks them `empty_layer` (column `layer`).
 """, "s7-history-text"),
         code("""
 ours = hello.history()[: len(hello.history()) - len(base.history())]     # newest first
-pd.DataFrame([{"step": h["CreatedBy"].replace("/bin/sh -c #(nop) ", "")[:70], "size": h["Size"]}
-              for h in reversed(ours)])
+with tarfile.open(fileobj=io.BytesIO(b"".join(hello.save()))) as tar:    # the config, as saved
+    saved = json.load(tar.extractfile(json.load(tar.extractfile("manifest.json"))[0]["Config"]))
+steps = saved["history"][len(base.history()):]                          # oldest first, ours only
+print("layers:", len(base.attrs["RootFS"]["Layers"]), "in the base,", len(hello.attrs["RootFS"]["Layers"]), "in ours")
+pd.DataFrame([{"step": h["CreatedBy"].replace("/bin/sh -c #(nop) ", "")[:60], "size": h["Size"],
+               "layer": not step.get("empty_layer", False)} for h, step in zip(reversed(ours), steps, strict=True)])
 """, "s7-live-history"),
+        md("""
+The layers are stacked read-only; every container of the image adds a writable layer of its
+own on top, and the storage driver (overlay2) shows the container one merged tree:
+
+""", "s7-layers-figure-text"),
+        code("""
+figures.image_layers(("vmdocker/base: busybox, /etc (FROM)", "WORKDIR /app: one directory, size 0",
+                      "COPY hello.sh .", "RUN chmod +x hello.sh: hello.sh again",
+                      "LABEL, ENV, EXPOSE, CMD: config only, no layer"));
+""", "s6-live-layers-figure"),
         md("""
 ### The build cache
 
 Every step's result is kept. Build the same Dockerfile again and the builder finds each step
 already done with the same inputs, and reuses it (`---> Using cache`). Change a file that a
 `COPY` takes, and that step and **every step after it** run again: that is why Dockerfiles
-copy what changes most (your code) as late as possible.
+copy what changes most (your code) as late as possible: first what rarely changes and is
+slow to install (`COPY requirements.txt .` then `RUN pip install -r requirements.txt`), then
+`COPY . .`, so a code change rebuilds only the last steps.
 """, "s7-cache-text"),
         code("""
 def rebuild(what):
@@ -187,6 +209,62 @@ rebuild("same Dockerfile, same files")
 rebuild("hello.sh changed")
 hello = docker.images.get(HELLO)
 """, "s7-live-cache"),
+        md("""
+### ENTRYPOINT, ARG and .dockerignore
+
+`ENTRYPOINT` fixes the program; `CMD` then only supplies its default arguments, and a command
+given to `docker run` replaces the `CMD` part alone. `ARG` is a variable of the build only: set
+with `docker build --build-arg` (the SDK's `buildargs=`), seen by later `RUN` steps, and not
+in a container's environment; but the history of a `RUN` step records the values it used,
+so a build argument is no place for a secret. A `.dockerignore` file in the build context lists what is never
+sent to the builder, so `COPY . ...` cannot ship it (keys, local caches, `.git`):
+""", "s7-more-text"),
+        code('''
+tool_ctx = Path(tempfile.mkdtemp())
+(tool_ctx / "notes.txt").write_text("shipped with the image\\n")
+(tool_ctx / "secret.key").write_text("never leaves this machine\\n")
+(tool_ctx / ".dockerignore").write_text("secret.key\\n")
+(tool_ctx / "Dockerfile").write_text(f"""\\
+FROM vmdocker/base
+LABEL org.opencontainers.image.authors="{NS}"
+ARG VERSION=1.0
+RUN echo "release $VERSION" > /etc/release
+COPY . /ctx/
+ENTRYPOINT ["cat"]
+CMD ["/etc/release"]
+""")
+tool, _ = docker.images.build(path=str(tool_ctx), tag=f"{NS}/tool:1", pull=False, rm=True, buildargs={"VERSION": "2.0"})
+print(docker.containers.run(tool.id, remove=True).decode().strip())                      # cat /etc/release
+print(docker.containers.run(tool.id, ["/ctx/notes.txt"], remove=True).decode().strip())  # cat /ctx/notes.txt
+print("in /ctx:", docker.containers.run(tool.id, ["-A", "/ctx"], entrypoint=["ls"], remove=True).decode().split())
+print("Entrypoint:", tool.attrs["Config"]["Entrypoint"], "Cmd:", tool.attrs["Config"]["Cmd"],
+      "Env:", tool.attrs["Config"]["Env"])                                                # no VERSION in Env
+print("the RUN step:", next(h["CreatedBy"] for h in tool.history() if "VERSION=" in h["CreatedBy"]))
+''', "s7-live-entrypoint-arg"),
+        md("""
+A **multi-stage build** has several `FROM`s: an early stage holds the compilers and build
+tools, and the final image takes only what it needs from it, so none of the tools ship:
+
+```dockerfile
+FROM golang:1.22 AS build            # stage "build": the Go toolchain (hundreds of MB)
+COPY . /src
+RUN cd /src && CGO_ENABLED=0 go build -o /app
+FROM scratch                         # the image itself starts empty again
+COPY --from=build /app /app          # one static binary from the first stage
+ENTRYPOINT ["/app"]
+```
+
+Everything this notebook does through the SDK has a `docker` command:
+
+| SDK (this notebook) | docker CLI |
+|---|---|
+| `docker.images.build(path=ctx, tag=T, buildargs={...})` | `docker build -t T --build-arg K=V ctx` |
+| `image.history()`, `image.attrs` | `docker history T`, `docker image inspect T` |
+| `image.tag(repo, tag)`, `docker.images.push(repo)` | `docker tag T repo:tag`, `docker push repo:tag` |
+| `docker.images.pull(ref)`, `docker.images.remove(ref)` | `docker pull ref`, `docker rmi ref` |
+| `image.save(named=True)`, `docker.images.load(data)` | `docker save -o file.tar T`, `docker load -i file.tar` |
+| `docker.containers.run(T, cmd, entrypoint=E)` | `docker run --entrypoint E T cmd` |
+""", "s7-multistage-cli-text"),
         Exercise(
             "your own Dockerfile", points=4, covers=("S7",),
             text=f"""
@@ -297,7 +375,10 @@ twice: with their version (`1`) and with `latest`, the name that follows the new
 `push` without a tag sends every tag of the repository. The engine uploads the layers the
 registry does not have yet, then the config, then a **manifest** listing them, and the registry
 answers with the manifest's **digest**: the SHA-256 of the manifest, a name for exactly this
-content that can never point anywhere else. Both tags share it. (`auth_config={}`: the
+content that can never point anywhere else. Both tags share it. A layer has **two digests**: a registry stores and sends it gzip-compressed
+and the manifest names it by the digest of those compressed bytes, while the image's config
+(`RootFS.Layers`) names it by the digest of the uncompressed tar, its *diff ID*. The engine
+checks the first while downloading and the second after unpacking. (`auth_config={}`: the
 credentials for the registry, here none: the course registry takes anonymous pushes, where
 Docker Hub would want the login `docker login` stores.)
 """, "s6-push-text"),
@@ -322,7 +403,8 @@ print("manifest digest of 1:     ", digest)
 print("manifest digest of latest:", requests.head(f"http://{REGISTRY}/v2/{NS}/hello/manifests/latest",
                                                   headers=accept).headers["Docker-Content-Digest"])
 print("config:", manifest["config"]["digest"], "(the image ID:", manifest["config"]["digest"] == hello.id, ")")
-print("layers:", [(layer["digest"][:19], layer["size"]) for layer in manifest["layers"]])
+print("layers, compressed:  ", [(layer["digest"][:19], layer["size"]) for layer in manifest["layers"]])
+print("RootFS.Layers (diff IDs):", [diff_id[:19] for diff_id in hello.attrs["RootFS"]["Layers"]])
 """, "s6-live-push"),
         md("""
 **Pull**: we delete the image from the engine entirely, then pull it back by tag `1`. Only the

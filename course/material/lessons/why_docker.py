@@ -41,7 +41,9 @@ the course starts for you, or a real QEMU virtual machine.
          "each, throughput grows with their number until a shared resource (CPU, the load balancer, "
          "the network) runs out, which is why real services spread replicas over machines."),
         ("**Performance**: a container's system calls go straight to the host kernel, so its I/O is "
-         "the host's own; a VM's I/O goes through a second kernel and emulated devices."),
+         "the host's own; a VM's I/O goes through a second kernel and emulated devices. Without "
+         "hardware virtualization (QEMU's tcg) every guest instruction is emulated, and that cost "
+         "dominates: compare with a CPU-only task before blaming the I/O path."),
         ("Measure, do not assume: bounded loads, the clock read where the work happens, the best of a "
          "few runs, and an honest note on what was measured (here, memory against memory)."),
     ),
@@ -149,19 +151,27 @@ To serve more users you can buy a bigger machine (**scale up**) or run more copi
 service side by side (**scale out**). Containers make scale-out cheap: once the image is on a
 host, a new replica starts in a fraction of a second, with no operating system to boot.
 
-Our service is busybox's `httpd` serving one page that holds the replica's **hostname**, so
-every answer tells which replica gave it. Each replica gets a tenth of a CPU
-(`nano_cpus=100_000_000`, like `docker run --cpus 0.1`), a cgroup limit like the memory limit
-in the containers notebook: it stands for a small machine of fixed capacity.
+In production the replicas sit behind a **load balancer**: clients know one address, and the
+load balancer spreads their requests over the replicas. Here the notebook plays that part
+itself: it sends its requests round-robin to the replicas' ports.
+
+Our service is busybox's `httpd`. It answers every request by running a small **CGI program**
+(a shell script started for each request, as a real service computes its answers) that prints
+the replica's **hostname**, so every answer tells which replica gave it, and every answer
+costs the replica some CPU time. Each replica gets a tenth of a CPU (`nano_cpus=100_000_000`,
+like `docker run --cpus 0.1`), a cgroup limit like the memory limit in the containers
+notebook: it stands for a small machine of fixed capacity.
 
 Its port 8080 is **published** on the host's loopback address only, on a port the engine
 picks (`ports={"8080/tcp": ("127.0.0.1", None)}`). The engine tells us which port it chose in
 `container.ports` (after `container.reload()`); that is the only address we use.
 """, "s5-scale-concept"),
         code("""
-from course import scaleout
+from course import figures, scaleout
 
-WEB = scaleout.WEB_COMMAND      # the page, then busybox httpd in the foreground
+figures.load_balancer();
+
+WEB = scaleout.WEB_COMMAND      # the CGI program, then busybox httpd in the foreground
 print(WEB[-1])
 web = docker.containers.run(lab.BASE_IMAGE, WEB, detach=True, nano_cpus=100_000_000,  # a tenth of a CPU
                             ports={"8080/tcp": ("127.0.0.1", None)})                 # a free port, loopback only
@@ -295,14 +305,17 @@ ax.legend()
 plt.show()
 """, "s5-live-scaling-plot"),
         md("""
-Each replica is capped at 0.1 CPU, so while the replicas are the bottleneck, each one adds
-capacity and the measured line follows the dashed one. It bends, or stays flat, when
-something *shared* by all replicas runs out: the host's CPUs (the load generator, the engine
-and other users of this machine need them too), this notebook's own ability to send
-requests, or what forwards the published ports to the containers (a course guard, if one
-stands in front of your engine, is a single process for all of them). Real
-scale-out puts the replicas on **more machines**, behind a load balancer that is itself
-scaled, and that is where portability pays: the same image runs on every one of them.
+Each replica is capped at 0.1 CPU and every request costs it a program start, so one replica
+answers only some tens of requests per second: the **replicas are the bottleneck**. Each one
+adds the same capacity, and the measured line follows the dashed one, give or take the noise
+of a shared machine. It would bend, or stay flat, when something *shared* by all replicas ran
+out: the host's CPUs (the load generator, the engine and other users of this machine need them
+too), this notebook's own ability to send requests, or what forwards the published ports to
+the containers (a course guard, if one stands in front of your engine, is a single process for
+all of them). Those serve several hundred requests per second here, so four replicas do not
+reach them yet; many more would. Real scale-out therefore puts the replicas on **more machines**,
+behind a load balancer that is itself scaled, and that is where portability pays: the same
+image runs on every one of them.
 """, "s5-scaling-text"),
         md("""
 ## 3. Performance: one kernel, or two
@@ -326,6 +339,9 @@ container's overlay2 layer and volume (the host's file system) against the VM's 
 reach storage before `dd` returns), then reads it back; on `/dev/vda` both go straight to the
 device (`oflag=direct`, `iflag=direct`), so every byte crosses the emulated device. The clock
 is read inside the container or the VM, so only the I/O is timed. Each is the best of three runs.
+
+A write is also work for the CPU: the kernel copies every byte. So the cell times one more
+thing in both, a shell loop that does no I/O at all (`cpu`): how fast each runs plain code.
 """, "s4-io-concept"),
         code("""
 from course import iobench
@@ -336,6 +352,8 @@ with boot(disk_mib=64) as vm:                       # a real QEMU VM with its ow
     print("accelerator:", vm.accel_reason)
     print("guest kernel:", vm.kernel_release(), "| host kernel:", lab.host_kernel())
     io = iobench.compare(docker, vm, mib=32)
+    cpu = iobench.cpu_compare(docker, vm)          # the same CPU-only loop in both: no I/O at all
+display(cpu.round(1))
 io[["kernel", "write_mib_s", "read_mib_s"]].round(0)
 """, "s4-live-io"),
         code("""
@@ -352,10 +370,13 @@ The containers' reads and `vm/ram`'s come from memory (the page cache kept what 
 written, or tmpfs itself): they compare memory copies by a kernel. Only `vm/virtio-disk` reads
 from the (virtual) device.
 
-Now read the `accelerator` line above. With **tcg** (no usable KVM, as on many cloud
-machines), QEMU translates every guest instruction in software, so the VM's numbers mix the
-cost of emulating the CPU with the cost of its I/O path. That is why, under tcg, the VM's disk
-may even beat its RAM: a copy in guest memory runs as emulated instructions, while a direct
+Now read the `accelerator` line above and the `cpu` table. With **tcg** (no usable KVM, as on
+many cloud machines), QEMU translates every guest instruction in software: the VM runs the
+loop many times slower than the container, and its memory writes are slow too, because the
+guest kernel's copy is emulated code as well (QEMU translates a block copy better than a
+shell loop, so the two ratios need not be equal). Under tcg the VM's numbers mostly measure
+CPU emulation, not its I/O path. That is also why, under tcg, the VM's disk may even
+beat its RAM: a copy in guest memory runs as emulated instructions, while a direct
 disk write hands QEMU a buffer that QEMU, running natively, passes to the host kernel. With
 **kvm** the guest's memory copies run at nearly native speed, and the gap that remains is the
 one of the virtual device: each disk request leaves the guest, is handled by QEMU, and only
@@ -404,7 +425,13 @@ From **your** tables `scaling` and `io`, set:
 - `scaled_out`: `True` if 4 replicas served at least twice as many requests per second as 1
   replica, else `False`;
 - `io_ratio`: the container's tmpfs write speed divided by the VM's write speed
-  (`io.loc["container/tmpfs", "write_mib_s"]` over `io.loc["vm/ram", "write_mib_s"]`).
+  (`io.loc["container/tmpfs", "write_mib_s"]` over `io.loc["vm/ram", "write_mib_s"]`);
+- `cpu_ratio`: how many times longer the VM took for the CPU-only loop
+  (`cpu.loc["vm", "loop_ms"]` over `cpu.loc["container", "loop_ms"]`).
+
+Compare the last two: where `cpu_ratio` is large (tcg), the VM's numbers are dominated by CPU
+emulation and `io_ratio` says little about its I/O path; where `cpu_ratio` is near 1 (kvm),
+what is left of `io_ratio` is the cost of the VM's own I/O path.
 
 The tests recompute them from your tables (which are your own runs, so answers differ from
 one learner to the next).
@@ -415,8 +442,10 @@ rate = scaling.set_index("replicas")["requests_per_s"]
 speedup_4 = rate[4] / rate[1]
 scaled_out = bool(speedup_4 >= 2)
 io_ratio = io.loc["container/tmpfs", "write_mib_s"] / io.loc["vm/ram", "write_mib_s"]
+cpu_ratio = cpu.loc["vm", "loop_ms"] / cpu.loc["container", "loop_ms"]
 ### END SOLUTION
-print(f"speedup_4 = {speedup_4:.2f}, scaled_out = {scaled_out}, io_ratio = {io_ratio:.1f}")
+print(f"speedup_4 = {speedup_4:.2f}, scaled_out = {scaled_out}, io_ratio = {io_ratio:.1f}, "
+      f"cpu_ratio = {cpu_ratio:.1f}")
 """,
             tests="""
 check.conclusions(globals())
@@ -433,8 +462,9 @@ over several machines, and how do portability (section 1) and fast container sta
 it do so?
 """,
             answer="""
-Each replica had a fixed CPU share (0.1 CPU), so while the replicas were the bottleneck each
-one added capacity, and throughput grew with N (my speedup_4 was about 3.7). On one host it
+Each replica had a fixed CPU share (0.1 CPU) and every request cost it a program start, so the
+replicas were the bottleneck: each one added the same capacity, and throughput grew about
+N-fold (my speedup_4 was about 4). On one host it
 stops growing when something all replicas share runs out: the host's CPUs, which the load
 generator and the engine also need, or a single process forwarding all the published ports.
 Beyond that point more replicas only divide the same resources. A real service therefore
