@@ -287,13 +287,15 @@ def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, st
     preflight.port_free(ip, port)
     if not student:
         sys.exit(labserver.run(port=port, token=token, ip=ip, mode=mode, course_root=root))
+    from course.grading import sandbox
     from course.guard import start_guard
 
     preflight.engine()
     confined = mode == "student" and not unconfined
     if confined:
         preflight.view()
-    guard = start_guard(student, mode=0o600)
+    # Its pushes and pulls are in the registry namespace of the user the student's kernels run as.
+    guard = start_guard(student, mode=0o600, registry_user=sandbox.student_user(student) if confined else None)
     try:
         console.print(f"engine access through {student}'s guard: {guard.url}"
                       + (", kernels in their allow-list view" if confined else ""))

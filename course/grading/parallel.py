@@ -204,6 +204,8 @@ def autograde(assignments: list[str], students: list[str] | None = None, root: P
                                     f"(limit {timeout:.0f} s, or the grader process died)",
                                     time.monotonic() - start)
                     worker = Worker(root, logs / f"worker-{index}.log", slot)
+                if slot:
+                    sandbox.forget_registry(slot.index)  # the slot's next student must not find these pushes
                 with lock:
                     results.append(result)
                     bar.update(1)

@@ -188,6 +188,13 @@ def kill_user_processes(slot: int) -> int:
     return killed
 
 
+def forget_registry(slot: int) -> bool:
+    """Remove what the slot's kernels pushed to the course registry: the next submission starts with none."""
+    from course.services import registry
+
+    return registry.forget(user(slot))
+
+
 def give_socket(socket: Path, entry: pwd.struct_passwd) -> None:
     """Make a guard's socket the user's (0600): it passes through the folders above, lists none."""
     os.chown(socket, entry.pw_uid, entry.pw_gid)
@@ -276,7 +283,8 @@ def open_slot(course_tag: str, second_engine: bool = False, confined: bool = Tru
         kill_user_processes(index)  # a crashed earlier run's leftovers
         workdir(index)
         owner = f"grader-{course_tag}-{index}"
-        guard = start_guard(owner, mode=0o600)
+        forget_registry(index)  # a crashed earlier run's pushes
+        guard = start_guard(owner, mode=0o600, registry_user=entry.pw_name)
         give_socket(guard.socket, entry)
         second = None
         if second_engine:

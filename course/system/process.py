@@ -9,8 +9,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+
+def python() -> str:
+    """This interpreter under its versioned name (``python3.11``): the name :func:`recorded_pid` checks
+    for a course service started with it (the venv's ``python`` is a symlink to it)."""
+    exe = Path(sys.executable)
+    versioned = exe.with_name(f"python{sys.version_info.major}.{sys.version_info.minor}")
+    return str(versioned if versioned.exists() else exe)
 
 
 def start_background(argv: list[str], log: Path, pidfile: Path) -> int:
