@@ -90,6 +90,16 @@ def answers(address: str = ADDRESS, timeout: float = 2.0) -> bool:
             and res.headers.get("Docker-Distribution-Api-Version", "").startswith("registry/2"))
 
 
+def bare(address: str = ADDRESS, timeout: float = 2.0) -> bool:
+    """True if a Docker registry answers at ``address`` without the course's front."""
+    try:
+        res = requests.get(url("/v2/", address), timeout=timeout)
+    except requests.RequestException:
+        return False
+    return registry_front.FRONT_HEADER not in res.headers and \
+        res.headers.get("Docker-Distribution-Api-Version", "").startswith("registry/2")
+
+
 def _port_taken(address: str) -> bool:
     try:
         requests.get(url("/", address), timeout=2.0)
