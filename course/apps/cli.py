@@ -65,7 +65,7 @@ def engine_stop() -> None:
 
 @main.group()
 def registry() -> None:
-    """Start or stop the course's local registry (Debian's docker-registry on 127.0.0.1:5000)."""
+    """Start or stop the course's local registry (Debian's docker-registry behind its front on 127.0.0.1:5000)."""
 
 
 @registry.command("start")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 
 from course import config
 from course.engine.connect import DEFAULT_SOCKET
 from course.guard.proxy import Guard
 from course.guard.settings import Limits, Settings
+from course.system import process
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -33,13 +33,9 @@ async def serve(args: argparse.Namespace) -> None:
                         registry_user=args.registry_user,
                         limits=Limits(memory=args.memory, pids=args.pids, nano_cpus=args.nano_cpus))
     guard = Guard(settings, args.socket, args.upstream, int(args.mode, 8))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     await guard.start()
     print(f"course guard for {args.owner} on {args.socket} -> {args.upstream}", flush=True)
-    await stop.wait()
+    await process.until_signalled()
     await guard.close()
 
 

@@ -28,7 +28,6 @@ import contextlib
 import json
 import pwd
 import re
-import signal
 import socket
 import struct
 import time
@@ -41,7 +40,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import h11
 
 from course.guard import registry_auth
-from course.guard.upstream import CHUNK, next_event
+from course.guard.upstream import CHUNK, each_request, next_event
+from course.system import process
 
 #: Header on every answer of the front: how the course tells its front from a bare registry.
 FRONT_HEADER = "Course-Registry-Front"
@@ -225,15 +225,7 @@ class Exchange:
 
     async def run(self) -> None:
         try:
-            while True:
-                event = await next_event(self.conn, self.reader)
-                if not isinstance(event, h11.Request):
-                    return
-                if not await self._one(event):
-                    return
-                if self.conn.our_state is not h11.DONE or self.conn.their_state is not h11.DONE:
-                    return
-                self.conn.start_next_cycle()
+            await each_request(self.conn, self.reader, self._one)
         finally:
             if self.up:
                 self.up[1].close()
@@ -431,13 +423,9 @@ class Exchange:
 
 async def serve(listen: str, backend: str) -> None:
     front = Front(listen, backend, registry_auth.secret())
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     await front.start()
     print(f"course registry front on {listen} -> {backend}", flush=True)
-    await stop.wait()
+    await process.until_signalled()
     await front.close()
 
 

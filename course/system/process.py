@@ -22,6 +22,17 @@ def python() -> str:
     return str(versioned if versioned.exists() else exe)
 
 
+async def until_signalled() -> None:
+    """Wait, in a service's event loop, until it is told to stop (SIGTERM, as :func:`stop_recorded` sends, or ^C)."""
+    import asyncio
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
 def start_background(argv: list[str], log: Path, pidfile: Path) -> int:
     """Start ``argv`` detached (own session), logging to ``log``; record its pid."""
     log.parent.mkdir(parents=True, exist_ok=True)
