@@ -17,6 +17,7 @@ isolation is in force and `course doctor` shows it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pwd
@@ -186,6 +187,15 @@ def kill_user_processes(slot: int) -> int:
             except psutil.NoSuchProcess:
                 pass
     return killed
+
+
+def ensure_registry() -> None:
+    """Start the course registry's front if it is down: graded kernels use it but cannot start it (a check
+    would tell a full answer "not your mistake" and withhold its points). Where it cannot start, they say so."""
+    from course.services import registry
+
+    with contextlib.suppress(registry.RegistryUnavailable):
+        registry.start_registry()
 
 
 def forget_registry(slot: int) -> bool:
