@@ -15,6 +15,12 @@ ROOT: Path = Path(__file__).resolve().parents[1]
 #: Downloaded and built artefacts (kernel, initramfs, image contexts, dockerd state).
 CACHE: Path = Path(os.environ.get("COURSE_CACHE", ROOT / ".cache")).resolve()
 
+#: Where learners reach the course registry (its front, :mod:`course.services.registry_front`): loopback only.
+#: ``COURSE_REGISTRY`` moves it (e.g. a second course on one machine); the engine allows plain HTTP on 127/8.
+REGISTRY: str = os.environ.get("COURSE_REGISTRY", "127.0.0.1:5000")
+#: Root-only (0700): the real registry's unix socket and the secret the guards sign registry tokens with.
+REGISTRY_PRIVATE: Path = CACHE / "registry" / "private"
+
 #: Namespace of every image tag the course builds.
 IMAGE_NAMESPACE = "vmdocker"
 

@@ -65,7 +65,7 @@ def engine_stop() -> None:
 
 @main.group()
 def registry() -> None:
-    """Start or stop the course's local registry (Debian's docker-registry on 127.0.0.1:5000)."""
+    """Start or stop the course's local registry (Debian's docker-registry behind its front on 127.0.0.1:5000)."""
 
 
 @registry.command("start")
@@ -287,13 +287,15 @@ def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, st
     preflight.port_free(ip, port)
     if not student:
         sys.exit(labserver.run(port=port, token=token, ip=ip, mode=mode, course_root=root))
+    from course.grading import sandbox
     from course.guard import start_guard
 
     preflight.engine()
     confined = mode == "student" and not unconfined
     if confined:
         preflight.view()
-    guard = start_guard(student, mode=0o600)
+    # Its pushes and pulls are in the registry namespace of the user the student's kernels run as.
+    guard = start_guard(student, mode=0o600, registry_user=sandbox.student_user(student) if confined else None)
     try:
         console.print(f"engine access through {student}'s guard: {guard.url}"
                       + (", kernels in their allow-list view" if confined else ""))

@@ -105,9 +105,26 @@ def _isolation_checks() -> list[Check]:
     return [*rows, Check("grading isolation", True, found_text, required=False)]
 
 
+def _registry_checks() -> list[Check]:
+    """The course registry: its front answers, before the real registry on its root-only socket."""
+    from course.services import registry
+
+    if registry.answers():
+        where = (f"started by the course, the registry on {registry.BACKEND} (root only)"
+                 if registry.started_by_course() else "not started by this course directory")
+        return [Check("registry front", True, f"{registry.url()}: each user sees only their own repositories; "
+                      + where, required=False)]
+    if registry.bare():
+        return [Check("registry front", False, f"a registry without the course's front answers at {registry.url()}: "
+                      "it shows every learner everyone's repositories", "stop it; then `course registry start`",
+                      required=False)]
+    return [Check("registry front", False, f"nothing answers at {registry.url()}", "run `course registry start` "
+                  "(`course setup` does)", required=False)]
+
+
 def checks() -> list[Check]:
     """Every check, in the order the table shows them."""
-    return [*_engine_checks(), *_vm_checks(), *_package_checks(), *_isolation_checks(),
+    return [*_engine_checks(), *_vm_checks(), *_package_checks(), *_isolation_checks(), *_registry_checks(),
             Check("cache", config.CACHE.parent.exists(), str(config.CACHE))]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import sys
 import traceback
 from collections.abc import Callable
@@ -42,6 +44,24 @@ def expect(condition: object, problem: str, hint: str) -> None:
     """Raise ``Feedback(problem, hint)`` unless ``condition`` holds."""
     if not condition:
         raise Feedback(problem, hint)
+
+
+def boolean(value: object, name: str) -> bool:
+    """``value`` as a bool, Python's or numpy's (what pandas' ``(...).all()`` gives); else feedback."""
+    import numpy as np
+
+    expect(isinstance(value, (bool, np.bool_)), f"`{name}` is {value!r}, not True or False.",
+           "answer with a bool: True or False (a comparison gives one).")
+    return bool(value)
+
+
+def number(value: object, name: str, hint: str) -> float:
+    """``value`` as a float if it is a finite real number (Python's or numpy's, not a bool); else feedback."""
+    import numpy as np
+
+    expect(isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value),
+           f"`{name}` is {value!r}, not a number.", hint)
+    return float(value)
 
 
 def defined(namespace: dict[str, Any], name: str) -> Callable:

@@ -2,28 +2,65 @@
 
 from __future__ import annotations
 
+import numbers
+import re
+import time
+
 import psutil
 
-from course.checks.feedback import call, expect
+from course import lab
+from course.checks.feedback import Feedback, call, expect
+
+#: The guest's /proc/uptime is read to 0.01 s, and an answer may round it to a whole second.
+UPTIME_SLACK_S = 1.0
 
 
 def guest_facts(fn, machine, exact: bool = False) -> None:
-    """`guest_facts(machine)` reads kernel, memory and CPUs from inside the guest."""
-    facts = call(fn, machine)
-    expect(isinstance(facts, dict), f"`guest_facts` returned {type(facts).__name__}, not a dict.",
-           'return {"kernel": ..., "memory_kb": ..., "cpus": ...}.')
-    missing = {"kernel", "memory_kb", "cpus"} - set(facts)
-    expect(not missing, f"the dictionary lacks {sorted(missing)}.", "use the keys kernel, memory_kb and cpus.")
-    import os
+    """`guest_facts(machine)` reads kernel, memory, CPUs and uptime from inside the guest.
 
-    expect(facts["kernel"] != os.uname().release,
-           f"kernel is {facts['kernel']!r}: that is the host's kernel, not the guest's.",
+    The kernel release alone cannot show whose kernel answered: a host running the same
+    Debian kernel package prints the same release. The uptime can: the guest's kernel
+    booted after the host's, so it has been up for less time, on every host.
+    """
+    # Just after the boot the guest's uptime is about as long as the boot took (boot_seconds):
+    # wait until the two lie apart, so that an answer giving one for the other is told apart.
+    deadline = time.monotonic() + 10
+    while machine.uptime_s() < machine.boot_seconds + 3 * UPTIME_SLACK_S and time.monotonic() < deadline:
+        time.sleep(0.25)
+    before = machine.uptime_s()
+    facts = call(fn, machine)
+    after = machine.uptime_s()
+    expect(isinstance(facts, dict), f"`guest_facts` returned {type(facts).__name__}, not a dict.",
+           'return {"kernel": ..., "memory_kb": ..., "cpus": ..., "uptime_s": ...}.')
+    missing = {"kernel", "memory_kb", "cpus", "uptime_s"} - set(facts)
+    expect(not missing, f"the dictionary lacks {sorted(missing)}.",
+           "use the keys kernel, memory_kb, cpus and uptime_s.")
+    guest_kernel, host_kernel = machine.kernel_release(), lab.host_kernel()
+    kernel = facts["kernel"]
+    expect(not (kernel == host_kernel != guest_kernel),
+           f"kernel is {kernel!r}: that is the host's kernel, not the guest's ({guest_kernel!r}).",
            'ask the guest: machine.run("uname -r").output.strip().')
-    expect(isinstance(facts["memory_kb"], int) and isinstance(facts["cpus"], int),
-           "memory_kb and cpus must be whole numbers (int).", "convert the text you read with int(...).")
+    for key in ("memory_kb", "cpus"):
+        expect(isinstance(facts[key], numbers.Integral) and not isinstance(facts[key], bool),
+               f"{key} is {facts[key]!r}: it must be a whole number (int).", "convert the text you read with int(...).")
+    uptime = facts["uptime_s"]
+    expect(isinstance(uptime, numbers.Real) and not isinstance(uptime, bool),
+           f"uptime_s is {uptime!r}, not a number of seconds.",
+           'convert the first number of the guest\'s /proc/uptime with float(...).')
+    if not before - UPTIME_SLACK_S <= uptime <= after + UPTIME_SLACK_S:
+        host_uptime = lab.host_uptime_s()
+        if abs(uptime - host_uptime) <= 5 and host_uptime > after + 5:
+            raise Feedback(f"uptime_s is {uptime:.0f} s: that is how long the host's kernel has been up; "
+                           f"the guest's booted {after:.0f} s ago.",
+                           'read /proc/uptime in the guest: machine.run("cat /proc/uptime").')
+        if abs(uptime - machine.boot_seconds) < 0.01:
+            raise Feedback(f"uptime_s is {uptime:.2f} s: that is how long the boot took (machine.boot_seconds, "
+                           f"measured on the host); the guest's kernel has been up {after:.0f} s by now.",
+                           "ask the guest's kernel itself: the first number in its /proc/uptime.")
+        raise Feedback(f"uptime_s is {uptime!r}, but the guest's kernel has been up {before:.1f}-{after:.1f} s.",
+                       "take the first of the two numbers in the guest's /proc/uptime (seconds since it booted).")
     if exact:
-        expect(facts["kernel"] == machine.kernel_release(),
-               f"kernel is {facts['kernel']!r}, the guest says {machine.kernel_release()!r}.",
+        expect(kernel == guest_kernel, f"kernel is {kernel!r}, the guest says {guest_kernel!r}.",
                "strip the newline from the output.")
         expect(facts["memory_kb"] == machine.memory_kb(),
                f"memory_kb is {facts['memory_kb']}, the guest's MemTotal is {machine.memory_kb()} kB.",
@@ -52,17 +89,74 @@ def boot_configured(fn, memory_mb: int, cpus: int) -> None:
             machine.shutdown()
 
 
+class _Watched:
+    """The VM as the learner's function sees it: the same machine, but each command it runs
+    (and what that printed) is recorded, so a wrong count can be traced to its cause."""
+
+    def __init__(self, machine):
+        self._machine = machine
+        self.ran: list[tuple[str, str]] = []
+        self.used: set[str] = set()
+
+    def run(self, command, *args, **kwargs):
+        result = self._machine.run(command, *args, **kwargs)
+        self.ran.append((command, result.output))
+        return result
+
+    def __getattr__(self, name: str):
+        self.used.add(name)
+        return getattr(self._machine, name)
+
+
+def _ps_rows(output: str) -> int | None:
+    """Rows of a ps table (the lines under its PID header), or None if ``output`` is not one."""
+    lines = output.strip().splitlines()
+    if not lines or not re.match(r"\s*PID\b", lines[0]):
+        return None
+    return sum(1 for line in lines[1:] if line.strip())
+
+
 def process_count(fn, machine, against_host: bool = False) -> None:
-    """`guest_process_count(machine)` counts the guest's processes, not the host's."""
-    got = call(fn, machine)
-    truth = len(machine.processes())
-    host = len(psutil.pids())
-    expect(isinstance(got, int), f"`guest_process_count` returned {got!r}, not an int.", "return len(...) - 1.")
-    expect(got != host or truth == host,
-           f"{got} is the number of processes on the host; the guest has its own, much shorter table.",
-           'count the lines of machine.run("ps").output, minus the header line.')
-    expect(abs(got - truth) <= 2, f"got {got}, but the guest's process table has {truth} processes.",
-           "count the lines after the header of the guest's ps output.")
-    if against_host:
-        expect(got < host, f"the guest reports {got} processes, the host {host}: the guest should have fewer.",
-               "make sure you run ps inside the guest.")
+    """`guest_process_count(machine)` counts the guest's processes as `ps` run on its own lists them.
+
+    Every command run in the guest is a process of it while it runs: `ps` alone lists
+    itself, a pipeline (`ps | wc -l`) keeps the guest's shell and adds a process per
+    command. The count must be exact; a wrong one is traced to its cause (the header
+    line, a pipeline's own processes, the host's table) from what the answer ran.
+    """
+    watched = _Watched(machine)
+    before, host_before = len(machine.processes()), len(psutil.pids())
+    got = call(fn, watched)
+    after, host = len(machine.processes()), len(psutil.pids())
+    expect(isinstance(got, numbers.Integral) and not isinstance(got, bool),
+           f"`guest_process_count` returned {got!r}, not an int.", "return len(...) - 1.")
+    pipelines = [cmd for cmd, _ in watched.ran if "|" in cmd.replace("||", "")]
+    tables = [rows for cmd, out in watched.ran if cmd not in pipelines and (rows := _ps_rows(out)) is not None]
+    # ps's own table, as the answer saw it, is exact even if a kernel thread came or went since.
+    truths = {tables[-1]} if tables else set(range(min(before, after), max(before, after) + 1))
+    if got in truths:
+        if against_host:
+            expect(got < host, f"the guest reports {got} processes, the host {host}: the guest should have fewer.",
+                   "make sure you run ps inside the guest.")
+        return
+    truth = max(truths)
+    # The host's count moves while other programs start and stop: an answer that asked the
+    # guest nothing, or got about the host's number, counted the host's table.
+    asked_nothing = not watched.ran and "processes" not in watched.used
+    hostlike = 0.8 * min(host, host_before) <= got <= 1.2 * max(host, host_before) and abs(got - truth) > 5
+    expect(not (asked_nothing or hostlike),
+           f"{got} is about the number of processes on the host ({host}); the guest has its own, "
+           f"much shorter table ({truth}).",
+           'ask the guest: count the rows of machine.run("ps").output, without the header line.')
+    said = f"got {got}, but the guest's process table, as `ps` alone lists it, has {truth} processes"
+    if pipelines:
+        # How many of the pipeline's processes ps saw depends on when the shell forked them.
+        raise Feedback(f"{said}: {pipelines[-1]!r} is a pipeline: the guest's shell stays to run it and each "
+                       "command in it is a process too, so ps saw more processes than it lists on its own "
+                       "(and a header line, if counted, is not a process either).",
+                       'run `ps` on its own (machine.run("ps")) and count the rows after its header in Python.')
+    if got - truth == 1:
+        raise Feedback(f"{said}: one line too many was counted: the header line (PID USER COMMAND) is not a "
+                       'process (nor is the empty string output.split("\\n") leaves after the last newline).',
+                       "count the lines after the header: len(lines) - 1, with lines = output.strip().splitlines().")
+    raise Feedback(f"{said}.", 'count the rows of machine.run("ps").output, without the header line.')

@@ -11,13 +11,12 @@ from collections.abc import Callable, Iterator
 
 import docker
 import docker.errors
-import numpy as np
 import pandas as pd
 from docker.models.containers import Container
 
 from course import config
 from course.checks.engine_state import removed_after, session_containers
-from course.checks.feedback import Feedback, call, expect
+from course.checks.feedback import Feedback, boolean, call, expect
 from course.images import BASE, image_ref
 from course.lab import iobench, scaleout
 
@@ -352,9 +351,7 @@ def conclusions(namespace: dict, strict: bool = False) -> None:
     true_speedup = rate[4] / rate[1]
     _ratio(namespace, "speedup_4", true_speedup, "scaling",
            'the requests_per_s of 4 replicas over that of 1 (from `scaling`)')
-    scaled = namespace.get("scaled_out")
-    expect(isinstance(scaled, (bool, np.bool_)), f"`scaled_out` is {scaled!r}, not True or False.",
-           "answer with a bool: True or False.")
+    scaled = boolean(namespace.get("scaled_out"), "scaled_out")
     expect(scaled == (true_speedup >= 2),
            f"scaled_out is {scaled}, but your 4 replicas served {true_speedup:.2f} times as many requests/s as 1.",
            "scaled_out is True exactly when speedup_4 is at least 2.")

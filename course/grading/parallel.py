@@ -180,6 +180,7 @@ def autograde(assignments: list[str], students: list[str] | None = None, root: P
     needs_second = any(lesson.needs_second_engine for lesson in lessons.ordered() if lesson.assignment in graded)
     if isolate:
         sandbox.prepare(root)
+        sandbox.ensure_registry()
 
     def run(index: int) -> None:
         slot = sandbox.open_slot(course_tag, second_engine=needs_second, confined=confined) if isolate else None
@@ -204,6 +205,8 @@ def autograde(assignments: list[str], students: list[str] | None = None, root: P
                                     f"(limit {timeout:.0f} s, or the grader process died)",
                                     time.monotonic() - start)
                     worker = Worker(root, logs / f"worker-{index}.log", slot)
+                if slot:
+                    sandbox.forget_registry(slot.index)  # the slot's next student must not find these pushes
                 with lock:
                     results.append(result)
                     bar.update(1)

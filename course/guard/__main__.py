@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 
+from course import config
 from course.engine.connect import DEFAULT_SOCKET
 from course.guard.proxy import Guard
 from course.guard.settings import Limits, Settings
+from course.system import process
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -20,22 +21,21 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--memory", type=int, default=Limits.memory, help="memory cap per container, bytes")
     p.add_argument("--pids", type=int, default=Limits.pids, help="process cap per container")
     p.add_argument("--nano-cpus", type=int, default=Limits.nano_cpus, help="CPU cap, 1e9 = one CPU")
-    p.add_argument("--registry", default="127.0.0.1:5000", help="the one registry allowed ('' for none)")
+    p.add_argument("--registry", default=config.REGISTRY, help="the one registry allowed ('' for none)")
+    p.add_argument("--registry-user", default=None,
+                   help="the unix user whose registry namespace pushes and pulls use (default: the guard's)")
     p.add_argument("--mode", default="0o600", help="permissions of the socket file")
     return p.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
     settings = Settings(owner=args.owner, session=args.session, registry=args.registry or None,
+                        registry_user=args.registry_user,
                         limits=Limits(memory=args.memory, pids=args.pids, nano_cpus=args.nano_cpus))
     guard = Guard(settings, args.socket, args.upstream, int(args.mode, 8))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     await guard.start()
     print(f"course guard for {args.owner} on {args.socket} -> {args.upstream}", flush=True)
-    await stop.wait()
+    await process.until_signalled()
     await guard.close()
 
 

@@ -25,7 +25,7 @@ from course.guard.ports import PortForwards
 from course.guard.resources.base import STREAM, Forward, Reply
 from course.guard.settings import Settings
 from course.guard.streams import Connections, splice
-from course.guard.upstream import CHUNK, Upstream, next_event
+from course.guard.upstream import CHUNK, Upstream, each_request, next_event
 
 JSON_LIMIT = 1024 * 1024
 REWRITE_LIMIT = 64 * 1024 * 1024
@@ -92,19 +92,9 @@ class Exchange:
 
     async def run(self) -> None:
         try:
-            while True:
-                try:
-                    event = await next_event(self.conn, self.reader)
-                except h11.RemoteProtocolError as exc:
-                    await self._fail(Refused(f"course guard could not read the request: {exc}", 400))
-                    return
-                if not isinstance(event, h11.Request):
-                    return
-                if not await self._one(event):
-                    return
-                if self.conn.our_state is not h11.DONE or self.conn.their_state is not h11.DONE:
-                    return
-                self.conn.start_next_cycle()
+            await each_request(self.conn, self.reader, self._one)
+        except h11.RemoteProtocolError as exc:
+            await self._fail(Refused(f"course guard could not read the request: {exc}", 400))
         finally:
             self._drop_upstream()
 

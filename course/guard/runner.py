@@ -8,7 +8,6 @@ quickly and in-process.
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -28,13 +27,6 @@ GUARDS = config.CACHE / "guard"
 def default_socket(owner: str) -> Path:
     """Where an owner's guard listens unless told otherwise."""
     return GUARDS / f"{owner}.sock"
-
-
-def _python() -> str:
-    """The venv's interpreter under its versioned name: the name ``process.recorded_pid`` checks."""
-    exe = Path(sys.executable)
-    versioned = exe.with_name(f"python{sys.version_info.major}.{sys.version_info.minor}")
-    return str(versioned if versioned.exists() else exe)
 
 
 @dataclass
@@ -66,8 +58,13 @@ class GuardProcess:
 
 def start_guard(owner: str, socket: str | Path | None = None, *, session: str | None = None,
                 limits: Limits | None = None, upstream: str = DEFAULT_SOCKET,
-                registry: str | None = "127.0.0.1:5000", mode: int = 0o600, wait: float = 15.0) -> GuardProcess:
-    """Start ``owner``'s guard in the background; return once it answers ``/_ping``."""
+                registry: str | None = config.REGISTRY, registry_user: str | None = None, mode: int = 0o600,
+                wait: float = 15.0) -> GuardProcess:
+    """Start ``owner``'s guard in the background; return once it answers ``/_ping``.
+
+    ``registry_user``: the unix user the owner's kernels run as, whose registry namespace the guard's
+    pushes and pulls use (default: the guard's own user).
+    """
     Settings(owner=owner)  # validate the owner id before starting anything
     socket = Path(socket) if socket else default_socket(owner)
     socket.parent.mkdir(parents=True, exist_ok=True)
@@ -75,9 +72,11 @@ def start_guard(owner: str, socket: str | Path | None = None, *, session: str | 
     guard = GuardProcess(owner, socket, socket.with_suffix(".pid"), socket.with_suffix(".log"))
     if guard.pid is not None:
         raise RuntimeError(f"a guard already runs on {socket} (pid {guard.pid}); stop it first")
-    argv = [_python(), "-m", "course.guard", "--owner", owner, "--socket", str(socket),
+    argv = [process.python(), "-m", "course.guard", "--owner", owner, "--socket", str(socket),
             "--upstream", upstream, "--memory", str(lim.memory), "--pids", str(lim.pids),
             "--nano-cpus", str(lim.nano_cpus), "--mode", oct(mode), "--registry", registry or ""]
+    if registry_user:
+        argv += ["--registry-user", registry_user]
     if session:
         argv += ["--session", session]
     process.start_background(argv, guard.log, guard.pidfile)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 import re
 from dataclasses import dataclass, field
 
@@ -35,7 +37,10 @@ class Settings:
     session: str | None = None
     limits: Limits = field(default_factory=Limits)
     #: The only registry images may be pushed to or pulled from (on this machine), or None.
-    registry: str | None = "127.0.0.1:5000"
+    registry: str | None = config.REGISTRY
+    #: The unix user whose registry namespace pushes and pulls use: the user the owner's kernels
+    #: run as (their own HTTP requests to the registry are that user's). None: the guard's own user.
+    registry_user: str | None = None
 
     def __post_init__(self) -> None:
         if not OWNER_RE.match(self.owner):
@@ -63,6 +68,11 @@ class Settings:
             return set()
         port = self.registry.rsplit(":", 1)[-1]
         return {self.registry, f"127.0.0.1:{port}", f"localhost:{port}"}
+
+    @property
+    def registry_identity(self) -> str:
+        """Whose registry namespace this guard's pushes and pulls are in."""
+        return self.registry_user or pwd.getpwuid(os.geteuid()).pw_name
 
     @property
     def registry_port(self) -> int | None:

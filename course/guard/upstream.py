@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -36,6 +37,18 @@ async def next_event(conn: h11.Connection, reader: asyncio.StreamReader):
         if event is not h11.NEED_DATA:
             return event
         conn.receive_data(await reader.read(CHUNK))
+
+
+async def each_request(conn: h11.Connection, reader: asyncio.StreamReader,
+                       handle: Callable[[h11.Request], Awaitable[bool]]) -> None:
+    """Serve a keep-alive connection: each request in turn, until ``handle`` says it must end (False)."""
+    while True:
+        event = await next_event(conn, reader)
+        if not isinstance(event, h11.Request) or not await handle(event):
+            return
+        if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
+            return
+        conn.start_next_cycle()
 
 
 class Upstream:

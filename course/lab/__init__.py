@@ -106,3 +106,13 @@ def proc_status(pid: int, fields: tuple[str, ...] = ("Name", "Pid", "NSpid", "Ui
 def host_kernel() -> str:
     """The host kernel's release (what ``uname -r`` prints on the host)."""
     return os.uname().release
+
+
+def host_uptime_s() -> float:
+    """Seconds since the host's kernel booted (the first number of /proc/uptime)."""
+    return float(Path("/proc/uptime").read_text().split()[0])
+
+
+def host_boot_id() -> str:
+    """The host kernel's boot ID: drawn anew at each boot, seen alike by every container on it."""
+    return Path("/proc/sys/kernel/random/boot_id").read_text().strip()

@@ -1,10 +1,13 @@
-"""The course's own image registry: Debian's docker-registry on 127.0.0.1:5000.
+"""The course's own image registry: Debian's docker-registry, behind its front on 127.0.0.1:5000.
 
 There is no internet here, so Docker Hub is out of reach; the `images` lesson pushes
 to and pulls from a real registry (the same distribution server Docker Hub grew from)
 that the course runs itself: its own config and storage in the cache, started in
 the background and stopped only by the pid it recorded, never as a system service.
-The engine treats registries on 127.0.0.0/8 as insecure-allowed, so plain HTTP works.
+The registry listens on a root-only unix socket; learners and the engine reach it through
+the course's front (:mod:`course.services.registry_front`), which shows each user only their
+own repositories. The engine treats registries on 127.0.0.0/8 as insecure-allowed, so plain
+HTTP works.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 import fcntl
 import re
 import secrets
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,16 +24,22 @@ from pathlib import Path
 import requests
 
 from course import config
+from course.guard import registry_auth
+from course.services import registry_front
 from course.system import apt, process
 
-#: Where the registry listens: loopback only (the course guard allows exactly this registry).
-ADDRESS = "127.0.0.1:5000"
+#: Where the registry's front listens: loopback only (the course guard allows exactly this registry).
+ADDRESS = config.REGISTRY
 PROGRAM = Path("/usr/bin/docker-registry")
 PACKAGE = "docker-registry"
 STATE = config.CACHE / "registry"
 CONFIG = STATE / "config.yml"
 PIDFILE = STATE / "registry.pid"
 LOG = STATE / "registry.log"
+#: The real registry's socket: root only (its directory is 0700), so only the front reaches it.
+BACKEND = config.REGISTRY_PRIVATE / "registry.sock"
+FRONT_PIDFILE = STATE / "front.pid"
+FRONT_LOG = STATE / "front.log"
 #: Manifest media types the registry may answer with (the engine pushes schema 2).
 MANIFEST_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json, "
@@ -42,8 +52,12 @@ class RegistryUnavailable(RuntimeError):
     """The course registry does not answer and could not be started."""
 
 
-def config_text(address: str = ADDRESS, storage: Path | None = None) -> str:
-    """The registry's configuration: filesystem storage in the cache, deletes allowed, no auth."""
+def config_text(socket: Path = BACKEND, storage: Path | None = None) -> str:
+    """The registry's configuration: a unix socket, filesystem storage in the cache, deletes allowed.
+
+    No auth of its own (the front decides who sees what) and no blob descriptor cache: a user's
+    repositories are removed from the storage (:func:`forget`) while the registry runs.
+    """
     storage = storage or STATE / "data"
     return (
         "version: 0.1\n"
@@ -51,10 +65,14 @@ def config_text(address: str = ADDRESS, storage: Path | None = None) -> str:
         "storage:\n"
         f"  filesystem:\n    rootdirectory: {storage}\n"
         "  delete:\n    enabled: true\n"
-        "  cache:\n    blobdescriptor: inmemory\n"
-        f"http:\n  addr: {address}\n  secret: {secrets.token_hex(16)}\n"
+        f"http:\n  net: unix\n  addr: {socket}\n  secret: {secrets.token_hex(16)}\n"
         "  headers:\n    X-Content-Type-Options: [nosniff]\n"
     )
+
+
+def storage() -> Path:
+    """Where the registry keeps its repositories (one folder per repository name)."""
+    return STATE / "data" / "docker" / "registry" / "v2" / "repositories"
 
 
 def url(path: str = "/v2/", address: str = ADDRESS) -> str:
@@ -63,12 +81,23 @@ def url(path: str = "/v2/", address: str = ADDRESS) -> str:
 
 
 def answers(address: str = ADDRESS, timeout: float = 2.0) -> bool:
-    """True if a Docker registry (API v2) answers at ``address``."""
+    """True if the course's registry front (before a Docker registry, API v2) answers at ``address``."""
     try:
         res = requests.get(url("/v2/", address), timeout=timeout)
     except requests.RequestException:
         return False
-    return res.headers.get("Docker-Distribution-Api-Version", "").startswith("registry/2")
+    return (res.status_code == 200 and res.headers.get(registry_front.FRONT_HEADER) == "1"
+            and res.headers.get("Docker-Distribution-Api-Version", "").startswith("registry/2"))
+
+
+def bare(address: str = ADDRESS, timeout: float = 2.0) -> bool:
+    """True if a Docker registry answers at ``address`` without the course's front."""
+    try:
+        res = requests.get(url("/v2/", address), timeout=timeout)
+    except requests.RequestException:
+        return False
+    return registry_front.FRONT_HEADER not in res.headers and \
+        res.headers.get("Docker-Distribution-Api-Version", "").startswith("registry/2")
 
 
 def _port_taken(address: str) -> bool:
@@ -94,45 +123,78 @@ def _locked() -> Iterator[None]:
 
 
 def start_registry(wait: float = 30.0) -> str:
-    """Return the registry's address, starting the course's registry first if none answers.
+    """Return the registry's address, starting the course's registry and its front first if none answers.
 
-    A registry already answering there (one the course started, or the host's own
-    docker-registry service) is used as it is.
+    Only the course's front is used: a bare registry there (the course's own from before the
+    front, stopped by its recorded pid; anything else is an error) would show everyone everything.
     """
     if answers():
         return ADDRESS
     if not apt.is_debian_root():
-        raise RegistryUnavailable(f"no registry answers at {url()}, and only root can start the course's: "
+        raise RegistryUnavailable(f"the course registry does not answer at {url()}, and only root can start it: "
                                   "ask your teacher (the course starts it with `course setup`)")
     with _locked():
         if answers():
             return ADDRESS
-        if process.recorded_pid(PIDFILE) is None:
+        if process.recorded_pid(FRONT_PIDFILE) is None:
+            if process.recorded_pid(PIDFILE) is not None and not BACKEND.exists():
+                stop_registry()  # the course's registry from before the front, on the front's port
             if _port_taken(ADDRESS):
-                raise RegistryUnavailable(f"something that is not a Docker registry listens on {ADDRESS}; "
+                raise RegistryUnavailable(f"something that is not the course's registry front listens on {ADDRESS}; "
                                           "stop it so the course can run its registry there")
-            apt.ensure_packages([PACKAGE])
-            CONFIG.write_text(config_text())
-            process.start_background([str(PROGRAM), "serve", str(CONFIG)], LOG, PIDFILE)
+        _start_backend(wait)
+        if process.recorded_pid(FRONT_PIDFILE) is None:
+            process.start_background([process.python(), "-m", "course.services.registry_front", "--listen", ADDRESS,
+                                      "--backend", str(BACKEND)], FRONT_LOG, FRONT_PIDFILE)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if answers(timeout=1.0):
                 return ADDRESS
-            if process.recorded_pid(PIDFILE) is None:
+            if process.recorded_pid(FRONT_PIDFILE) is None:
                 break  # it died: no point waiting
             time.sleep(0.1)
-    raise RegistryUnavailable(f"the course registry did not answer at {url()} within {wait:.0f} s. "
-                              f"Last lines of {LOG}:\n" + process.log_tail(LOG))
+    raise RegistryUnavailable(f"the course registry's front did not answer at {url()} within {wait:.0f} s. "
+                              f"Last lines of {FRONT_LOG}:\n" + process.log_tail(FRONT_LOG))
+
+
+def _start_backend(wait: float) -> None:
+    """The real registry on its root-only socket (started if the course's is not running)."""
+    if process.recorded_pid(PIDFILE) is not None and BACKEND.exists():
+        return
+    registry_auth.secret()  # creates the root-only directory (0700) the socket lives in
+    apt.ensure_packages([PACKAGE])
+    CONFIG.write_text(config_text())
+    BACKEND.unlink(missing_ok=True)
+    process.start_background([str(PROGRAM), "serve", str(CONFIG)], LOG, PIDFILE)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and not BACKEND.exists():
+        if process.recorded_pid(PIDFILE) is None:
+            raise RegistryUnavailable(f"the course registry did not start. Last lines of {LOG}:\n"
+                                      + process.log_tail(LOG))
+        time.sleep(0.05)
 
 
 def started_by_course() -> bool:
-    """True if the registry the course started is running."""
-    return process.recorded_pid(PIDFILE) is not None
+    """True if the registry the course started is running, with its front."""
+    return process.recorded_pid(PIDFILE) is not None and process.recorded_pid(FRONT_PIDFILE) is not None
 
 
 def stop_registry() -> bool:
-    """Stop the registry the course started (by its recorded pid); False if it was not running."""
-    return process.stop_recorded(PIDFILE, timeout=10.0)
+    """Stop the front and the registry the course started (by their recorded pids); False if neither ran."""
+    front = process.stop_recorded(FRONT_PIDFILE, timeout=10.0)
+    return process.stop_recorded(PIDFILE, timeout=10.0) or front
+
+
+def forget(user: str) -> bool:
+    """Remove every repository ``user`` pushed (a grader slot's, before its next submission); True if any.
+
+    Straight from the storage, as root: the registry keeps no cache of it (see :func:`config_text`).
+    """
+    folder = storage() / registry_auth.prefix(user)
+    if not folder.exists():
+        return False
+    shutil.rmtree(folder)
+    return True
 
 
 def split(reference: str) -> tuple[str, str]:

@@ -9,8 +9,28 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+
+def python() -> str:
+    """This interpreter under its versioned name (``python3.11``): the name :func:`recorded_pid` checks
+    for a course service started with it (the venv's ``python`` is a symlink to it)."""
+    exe = Path(sys.executable)
+    versioned = exe.with_name(f"python{sys.version_info.major}.{sys.version_info.minor}")
+    return str(versioned if versioned.exists() else exe)
+
+
+async def until_signalled() -> None:
+    """Wait, in a service's event loop, until it is told to stop (SIGTERM, as :func:`stop_recorded` sends, or ^C)."""
+    import asyncio
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
 
 
 def start_background(argv: list[str], log: Path, pidfile: Path) -> int:

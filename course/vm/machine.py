@@ -313,6 +313,14 @@ class VM:
         """How many CPUs the guest kernel sees."""
         return int(self.run("nproc", check=True).output.strip())
 
+    def uptime_s(self) -> float:
+        """Seconds since the guest's kernel booted (the first number of its /proc/uptime)."""
+        return float(self.run("cat /proc/uptime", check=True).output.split()[0])
+
+    def boot_id(self) -> str:
+        """The random ID the guest's kernel drew when it booted: a new one every boot, never the host's."""
+        return self.run("cat /proc/sys/kernel/random/boot_id", check=True).output.strip()
+
     def processes(self) -> list[GuestProcess]:
         """The guest's own process table (PID 1 is the course's /init)."""
         out = self.run("ps -o pid,ppid,stat,rss,comm,args", check=True).output

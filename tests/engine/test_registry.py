@@ -8,6 +8,7 @@ import tarfile
 import docker.errors
 import pytest
 
+from course import config
 from course.checks import images as check
 from course.checks.feedback import Feedback
 from course.engine import client, remove_labelled
@@ -70,15 +71,17 @@ def load_image(api, path):
         return api.images.load(archive.read())[0]
 
 
-def test_config_keeps_the_registry_on_loopback(tmp_path):
+def test_config_keeps_the_registry_behind_its_front(tmp_path):
+    """The real registry listens on a unix socket in a root-only folder: only the front reaches it."""
     text = registry.config_text(storage=tmp_path)
-    assert "addr: 127.0.0.1:5000" in text and f"rootdirectory: {tmp_path}" in text
-    assert "delete:\n    enabled: true" in text and "auth" not in text
+    assert f"net: unix\n  addr: {registry.BACKEND}" in text and f"rootdirectory: {tmp_path}" in text
+    assert "delete:\n    enabled: true" in text and "auth:" not in text and "blobdescriptor" not in text
+    assert registry.BACKEND.parent == config.REGISTRY_PRIVATE
 
 
 def test_names():
-    assert registry.split("127.0.0.1:5000/team/app:1") == ("team/app", "1")
-    assert registry.split("127.0.0.1:5000/team/app") == ("team/app", "latest")
+    assert registry.split(f"{registry.ADDRESS}/team/app:1") == ("team/app", "1")
+    assert registry.split(f"{registry.ADDRESS}/team/app") == ("team/app", "latest")
     assert registry.namespace("grade-1a2b3c4d-images-solution") == "grade-1a2b3c4d-images-solution"
     assert registry.namespace("My_Host.local-123") == "my-host-local-123"
     assert registry.namespace("!!!") == "learner"
@@ -86,6 +89,7 @@ def test_names():
 
 def test_stop_without_a_recorded_process_is_a_no_op(tmp_path, monkeypatch):
     monkeypatch.setattr(registry, "PIDFILE", tmp_path / "registry.pid")
+    monkeypatch.setattr(registry, "FRONT_PIDFILE", tmp_path / "front.pid")
     assert registry.stop_registry() is False
 
 

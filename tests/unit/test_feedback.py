@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from course.checks.feedback import Feedback, call, defined, expect
+from course.checks.feedback import Feedback, boolean, call, defined, expect, number
 
 
 def test_expect_raises_feedback_that_nbgrader_counts_as_a_failure():
@@ -13,6 +13,28 @@ def test_expect_raises_feedback_that_nbgrader_counts_as_a_failure():
         expect(0, "the limit is 0", "set mem_limit")
     assert isinstance(caught.value, Feedback)
     assert str(caught.value) == "the limit is 0\n  What to try: set mem_limit"
+
+
+def test_boolean_takes_numpy_bools_as_pandas_gives_them():
+    import numpy as np
+    import pandas as pd
+
+    given = (pd.Series(["a", "a"]) == "a").all()
+    assert isinstance(given, np.bool_) and boolean(given, "same") is True
+    assert boolean(False, "same") is False
+    for wrong in ("yes", 1, None, pd.Series([True])):
+        with pytest.raises(Feedback, match="(?s)`same` is .*, not True or False"):
+            boolean(wrong, "same")
+
+
+def test_number_takes_any_real_but_not_a_bool_or_nan():
+    import numpy as np
+
+    for given in (3, 2.5, np.float32(2.5), np.int64(3), np.float64(2.5)):
+        assert number(given, "ratio", "divide") == float(given)
+    for wrong in (True, np.bool_(True), "2.5", float("nan"), None):
+        with pytest.raises(Feedback, match="`ratio` is .*, not a number"):
+            number(wrong, "ratio", "divide")
 
 
 def test_defined_names_a_missing_or_non_function_answer():

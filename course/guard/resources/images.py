@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from course import config
-from course.guard import dockerfile
+from course.guard import dockerfile, registry_auth
 from course.guard.archives import archive_tags, dockerfile_text
 from course.guard.errors import Refused, refuse
 from course.guard.resources.base import Forward, Needs, first, forced_labels
@@ -210,7 +210,7 @@ class ImageHandlers(FilterHandlers):
                          f"the course registry ({self.s.registry or 'none'}) can be pulled from",
                          "Use a local image such as vmdocker/base, or build one.")
         query = {k: v for k, v in route.query.items() if k in ("fromImage", "tag", "platform")}
-        return Forward(route.target(query=query))
+        return Forward(route.target(query=query), headers=(self._registry_auth(),))
 
     async def images_push(self, route: Route, body: Any) -> Forward:
         name = route.params["name"]
@@ -228,9 +228,12 @@ class ImageHandlers(FilterHandlers):
                 raise Refused(f"No such image: {name}", 404)
             for t in tags:
                 await self.own.image(t)
-        # The course registry takes no credentials: send empty ones (dockerd insists on the
-        # header) and never relay whatever the learner's client sent.
-        return Forward(route.target(), headers=((b"x-registry-auth", b"e30="),))
+        return Forward(route.target(), headers=(self._registry_auth(),))
+
+    def _registry_auth(self) -> tuple[bytes, bytes]:
+        """The owner's registry token for dockerd, never whatever the learner's client sent: the
+        registry then shows this push or pull only the owner's own repositories."""
+        return registry_auth.auth_header(self.s.registry_identity)
 
     async def images_tag(self, route: Route, body: Any) -> Forward:
         await self.own.image(route.params["name"])

@@ -20,7 +20,8 @@ LESSON = Lesson(
         ("say what Docker is and show, from the live engine, that it is written in **Go** and runs "
          "containers through **runc** (the descendant of **libcontainer**)"),
         ("show that a container is an ordinary **process on the host's kernel**, isolated by kernel "
-         "namespaces: its own PID 1, hostname and network"),
+         "namespaces: its own PID 1, hostname and network interfaces; and say why, without a user "
+         "namespace, its root is the host's root"),
         ("set a **memory limit** (a cgroup), read it from inside, and watch the kernel kill a process "
          "that allocates past it"),
     ),
