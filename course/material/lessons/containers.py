@@ -10,7 +10,7 @@ LESSON = Lesson(
     minutes=40,
     seed_points=("S2", "S3"),
     checks="containers",
-    grading_seconds=7,
+    grading_seconds=14,
     questions=(
         "What is Docker, and what is it made of?",
         "Is a container a small VM, or a process on the host?",
