@@ -79,19 +79,25 @@ def class_arguments(doc: str, submissions: int) -> argparse.ArgumentParser:
     return parser
 
 
+def two_copies(args: argparse.Namespace, tmp: Path, names: tuple[str, str]) -> tuple[list, Path, Path]:
+    """The chosen lessons and two identical copies of one class under ``tmp`` (named ``names``)."""
+    wanted = [a for a in args.assignments.split(",") if a]
+    modules = [m for m in lessons.ordered() if not wanted or m.assignment in wanted]
+    first, second = tmp / names[0], tmp / names[1]
+    build_class(first, modules, args.submissions)
+    shutil.copytree(first, second)
+    print(f"{args.submissions} submissions over {len(modules)} assignment(s), {os.cpu_count()} CPUs, "
+          f"workers: {args.workers or os.cpu_count()}", flush=True)
+    return modules, first, second
+
+
 def main() -> None:
     parser = class_arguments(__doc__, 24)
     parser.add_argument("--per-assignment", action="store_true",
                         help="grade assignment by assignment (one pool each) instead of the class at once")
     args = parser.parse_args()
-    wanted = [a for a in args.assignments.split(",") if a]
-    modules = [m for m in lessons.ordered() if not wanted or m.assignment in wanted]
     with tempfile.TemporaryDirectory() as tmp:
-        serial, pooled = Path(tmp, "serial"), Path(tmp, "course")
-        build_class(serial, modules, args.submissions)
-        shutil.copytree(serial, pooled)
-        print(f"{args.submissions} submissions over {len(modules)} assignment(s), {os.cpu_count()} CPUs, "
-              f"course workers: {args.workers or os.cpu_count()}", flush=True)
+        modules, serial, pooled = two_copies(args, Path(tmp), ("serial", "course"))
         totals = {"serial": 0.0, "course": 0.0}
         names = [m.assignment for m in modules]
         if args.per_assignment:

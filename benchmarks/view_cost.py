@@ -11,32 +11,23 @@ submission and the difference; last line: `view_cost_ratio: X.XX` (view time / u
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from autograde import build_class, class_arguments, run_course, same_scores
+from autograde import class_arguments, run_course, same_scores, two_copies
 
 from course.grading import sandbox
-from course.material import lessons
 
 
 def main() -> None:
     parser = class_arguments(__doc__, 12)
     args = parser.parse_args()
     print(f"isolation: {sandbox.require_view()}", flush=True)
-    wanted = [a for a in args.assignments.split(",") if a]
-    modules = [m for m in lessons.ordered() if not wanted or m.assignment in wanted]
     with tempfile.TemporaryDirectory() as tmp:
-        viewed, bare = Path(tmp, "view"), Path(tmp, "unconfined")
-        build_class(viewed, modules, args.submissions)
-        shutil.copytree(viewed, bare)
-        print(f"{args.submissions} submissions over {len(modules)} assignment(s), {os.cpu_count()} CPUs, "
-              f"workers: {args.workers or os.cpu_count()}", flush=True)
+        modules, viewed, bare = two_copies(args, Path(tmp), ("view", "unconfined"))
         totals = {"view": 0.0, "unconfined": 0.0}
         for i, module in enumerate(modules):
             runs = [("view", viewed, False), ("unconfined", bare, True)]

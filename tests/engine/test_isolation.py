@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from honest import graded_alone, honest_scores
+from probes import PRELUDE
 
 from course import config
 from course.engine import client
@@ -27,15 +28,7 @@ lesson = lessons.get("containers")
 pytestmark = pytest.mark.skipif(not sandbox.available(), reason="isolation needs root")
 ASSIGNMENT = lesson.assignment
 
-PROBE = '''
-import json, os, socket
-def attempt(fn):
-    try:
-        fn()
-        return "ALLOWED"
-    except Exception as exc:
-        return type(exc).__name__
-ROOT = {root!r}
+PROBE = PRELUDE + '''ROOT = {root!r}
 probes = {{
     "read_source": attempt(lambda: open(ROOT + "/source/containers/containers.ipynb").read(1)),
     "read_repo_source": attempt(lambda: open({repo!r} + "/source/containers/containers.ipynb").read(1)),

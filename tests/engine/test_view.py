@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from honest import graded_alone, honest_scores
+from probes import PRELUDE
 
 from course import config
 from course.grading import parallel, sandbox, students
@@ -30,15 +31,7 @@ ASSIGNMENT = lesson.assignment
 pytestmark = pytest.mark.skipif(not isinstance(sandbox.isolation(), sandbox.Confined),
                                 reason=f"no view here: {sandbox.isolation()}")
 
-PROBE = '''
-import json, os, socket
-def attempt(fn):
-    try:
-        fn()
-        return "ALLOWED"
-    except Exception as exc:
-        return type(exc).__name__
-def write(path):
+PROBE = PRELUDE + '''def write(path):
     with open(path, "w") as out:
         out.write("x")
 probes = {{
