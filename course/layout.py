@@ -53,9 +53,18 @@ class Layout:
         return self.root / "gradebook.db"
 
     @property
+    def gradebook_url(self) -> Path:
+        """A private file naming the gradebook's database once it moved off SQLite (`course gradebook init`)."""
+        return self.root / "gradebook.url"
+
+    @property
     def db_url(self) -> str:
-        # Parallel graders share one SQLite file: wait for its single writer instead of failing.
-        return f"sqlite:///{self.gradebook}?timeout=120"
+        """nbgrader's ``db_url``: the moved-to database if there is one, else the SQLite file."""
+        try:
+            return self.gradebook_url.read_text().strip()
+        except FileNotFoundError:
+            # Parallel graders share one SQLite file: wait for its single writer instead of failing.
+            return f"sqlite:///{self.gradebook}?timeout=120"
 
     @property
     def ledger(self) -> Path:
@@ -83,7 +92,7 @@ class Layout:
     def private(self) -> list[Path]:
         """What no graded submission may read: solutions and hidden tests, others' work, grades, history."""
         return [self.source(), self.submitted(), self.autograded(), self.feedback(), self.reports,
-                self.gradebook, self.root / ".git", self.root / "course" / "material", self.exchange,
+                self.gradebook, self.gradebook_url, self.root / ".git", self.root / "course" / "material", self.exchange,
                 self.student_workspace]
 
     def students(self, assignment: str) -> list[str]:
