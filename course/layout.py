@@ -58,6 +58,11 @@ class Layout:
         return self.root / "gradebook.url"
 
     @property
+    def has_gradebook(self) -> bool:
+        """True once the course has a gradebook (opening a missing SQLite one would create it)."""
+        return self.gradebook_url.exists() or self.gradebook.exists()
+
+    @property
     def db_url(self) -> str:
         """nbgrader's ``db_url``: the moved-to database if there is one, else the SQLite file."""
         try:
@@ -84,6 +89,10 @@ class Layout:
     def exchange(self) -> Path:
         return self.root / ".cache" / "exchange"
 
+    def returned(self, student: str = ".", assignment: str = ".") -> Path:
+        """Where the queue's writer puts the notebooks a grader host returned, while it records them."""
+        return (self.root / ".cache" / "returned" / student / assignment).resolve()
+
     @property
     def student_workspace(self) -> Path:
         """The student copy `course lab` serves."""
@@ -93,7 +102,7 @@ class Layout:
         """What no graded submission may read: solutions and hidden tests, others' work, grades, history."""
         return [self.source(), self.submitted(), self.autograded(), self.feedback(), self.reports,
                 self.gradebook, self.gradebook_url, self.root / ".git", self.root / "course" / "material", self.exchange,
-                self.student_workspace]
+                self.student_workspace, self.returned()]
 
     def students(self, assignment: str) -> list[str]:
         """Students with a submission of ``assignment``."""

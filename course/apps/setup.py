@@ -16,6 +16,11 @@ def ensure_all(vm: bool = True) -> Iterator[str]:
     from course.services import registry
 
     yield f"registry: {registry.start_registry()}"  # graded kernels push to it but cannot start it
+    from course.services import broker, database
+    from course.system import apt
+
+    installed = apt.ensure_packages(broker.PACKAGES + database.PACKAGES)  # the queue, the shared gradebook
+    yield f"queue and gradebook packages: {'installed ' + ', '.join(installed) if installed else 'present'}"
     if vm:
         try:
             from course import vm as course_vm

@@ -87,6 +87,7 @@ def prepare(root: Path = config.ROOT) -> dict[str, list[Path]]:
               for p in open_traversal(target)]
     cache = config.CACHE
     cache.mkdir(parents=True, exist_ok=True)
+    opened += open_traversal(cache / "vm")  # a grader host's own cache may live anywhere
     cache.chmod(cache.stat().st_mode | 0o005)  # VM kernel/initramfs are read by the grader users
     # The instructor's own course directory holds the solutions too, whichever one is graded.
     closed = protect(root) + (protect(config.ROOT) if Path(root).resolve() != config.ROOT else [])
@@ -179,6 +180,7 @@ def open_slot(course_tag: str, second_engine: bool = False) -> Slot:
     With ``second_engine`` (lessons that move images between engines) the slot also gets
     a guard of its own on the course's second engine.
     """
+    from course.engine.connect import engine_url
     from course.guard import start_guard
 
     index, fd = _claim()
@@ -187,7 +189,7 @@ def open_slot(course_tag: str, second_engine: bool = False) -> Slot:
         kill_user_processes(index)  # a crashed earlier run's leftovers
         workdir(index)
         owner = f"grader-{course_tag}-{index}"
-        guard = start_guard(owner, mode=0o600)
+        guard = start_guard(owner, mode=0o600, upstream=engine_url())  # this machine's engine: DOCKER_HOST
         os.chown(guard.socket, entry.pw_uid, entry.pw_gid)
         for parent in (guard.socket.parent, guard.socket.parent.parent):
             parent.chmod(parent.stat().st_mode | 0o001)  # the user passes through to its socket only
