@@ -234,8 +234,9 @@ def _broker(queue: str) -> str:
 
 
 @main.command("grade-worker")
-@click.option("--queue", "queue", default="course", show_default=True, metavar="URL",
-              help="The broker to take tasks from (`course`: the course's own redis on this machine).")
+@click.option("--queue", "queue", default="course", show_default=True, metavar="URL", envvar="COURSE_QUEUE",
+              help="The broker to take tasks from (`course`: the course's own redis on this machine); "
+                   "or COURSE_QUEUE, which keeps its password off the command line other users can read.")
 @click.option("--concurrency", type=int, default=None, help="Submissions graded at once (default: CPU count).")
 @click.option("--hostname", default=None, help="This host's name in the queue (default: Celery's).")
 @click.option("--visibility-timeout", type=float, default=3600.0, show_default=True,

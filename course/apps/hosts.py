@@ -65,10 +65,9 @@ def start(name: str, broker: str, concurrency: int = 1, env: dict[str, str] | No
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "course.apps.cli", "grade-worker", "--queue", broker, "--concurrency",
-             str(concurrency), "--hostname", f"{name}@%h", "--visibility-timeout", str(visibility_timeout)],
+            [sys.executable, "-m", "course.apps.cli", "grade-worker", "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--visibility-timeout", str(visibility_timeout)],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            env={**os.environ, **extra})
+            env={**os.environ, **extra, "COURSE_QUEUE": broker})  # the password stays out of ps
     started = HostProcess(name, proc, log, extra)
     app = host.make_app(broker, visibility_timeout)
     deadline = time.monotonic() + wait
