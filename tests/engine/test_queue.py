@@ -8,7 +8,9 @@ of its own for why_docker). Fault cases grade small classes of the short ``engin
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -31,8 +33,9 @@ from course.services import broker, database
 from course.system import process
 
 ENGINE = lessons.get("engine")
-#: Seconds before the broker hands an unacknowledged task (its host died) to another host.
-VISIBILITY = 45.0
+#: Seconds before the broker hands an unacknowledged task (its host died) to another host: longer than
+#: any submission of the whole class takes (a loaded machine); short for the fault cases' small classes.
+VISIBILITY_CLASS, VISIBILITY = 1200.0, 60.0
 HOST_B_ENGINE = bootstrap.extra_daemon("dockerd-test-host-b", "vmdhostb", "10.232.0.1/24")
 #: Each host's own second engine (why_docker) needs a bridge of its own: two dockerds never share one.
 SECOND_BRIDGES = {"a": "vmdhosta2=10.234.0.1/24", "b": "vmdhostb2=10.233.0.1/24"}
@@ -53,24 +56,28 @@ def queue(engine, tmp_path_factory):
                   bootstrap.SECOND_BRIDGE_ENV: SECOND_BRIDGES["b"]}}
     state = {"url": url, "broker": test_broker, "envs": envs, "caches": caches, "hosts": {}}
 
-    def start(name: str) -> hosts.HostProcess:
-        state["hosts"][name] = hosts.start(name, url, 1, envs[name], base / f"{name}.log", VISIBILITY)
+    def start(name: str, visibility: float = VISIBILITY) -> hosts.HostProcess:
+        if name in state["hosts"]:
+            state["hosts"].pop(name).stop()
+        state["hosts"][name] = hosts.start(name, url, 1, envs[name], base / f"{name}.log", visibility)
         return state["hosts"][name]
 
     state["start"] = start
     try:
-        start("a")
-        start("b")
+        start("a", VISIBILITY_CLASS)
+        start("b", VISIBILITY_CLASS)
         yield state
     finally:
-        for started in state["hosts"].values():
-            started.stop()
-        for name, cache in caches.items():
-            _clean_host(cache, name)
-        bootstrap.stop_daemon(HOST_B_ENGINE)
-        broker.stop_broker(test_broker)
-        if not db_was_up:
-            database.stop_database()
+        try:
+            for started in state["hosts"].values():
+                started.stop()
+            for name, cache in caches.items():
+                _clean_host(cache, name)
+        finally:
+            bootstrap.stop_daemon(HOST_B_ENGINE)
+            broker.stop_broker(test_broker)
+            if not db_was_up:
+                database.stop_database()
 
 
 def _clean_host(cache: Path, name: str) -> None:
@@ -85,8 +92,8 @@ def _clean_host(cache: Path, name: str) -> None:
     for root in (cache / "host").glob("*"):
         tag = nbgrader_api.course_tag(root)
         api = client()
-        owners = {c.labels.get(config.LABEL_OWNER, "") for c in api.containers.list(all=True, filters={
-            "label": f"{config.LABEL_COURSE}={config.COURSE_NAME}"})}
+        owners = {(c.attrs.get("Labels") or {}).get(config.LABEL_OWNER, "") for c in api.containers.list(
+            all=True, sparse=True, filters={"label": f"{config.LABEL_COURSE}={config.COURSE_NAME}"})}
         for owner in owners:
             if owner.startswith(f"grader-{tag}-"):
                 remove_labelled(api, owner=owner, images=True)
@@ -158,6 +165,7 @@ def _class(root: Path, names: list[str], kind: str = "solution") -> None:
         students.write_submission(kind, ENGINE, root, student=student)
 
 
+@pytest.mark.timeout(2400)  # 36 submissions on two cores (the local pool's 18, then the queue's)
 def test_the_class_through_the_queue_scores_as_the_local_pool(queue, tmp_path_factory):
     """The demo's class, every assignment, on two hosts with their own engines: identical cell by cell."""
     everything = tuple(lesson.assignment for lesson in lessons.ordered())
@@ -166,7 +174,8 @@ def test_the_class_through_the_queue_scores_as_the_local_pool(queue, tmp_path_fa
     for root in (local, queued):
         students.write_class(root)
     assert all(r.ok for r in parallel.autograde(list(everything), root=local, workers=2)), "the local pool failed"
-    results = distributed.autograde(list(everything), queue["url"], None, queued, visibility_timeout=VISIBILITY)
+    results = distributed.autograde(list(everything), queue["url"], None, queued,
+                                    visibility_timeout=VISIBILITY_CLASS)
     assert len(results) == len(everything) * len(students.STUDENTS)
     assert all(r.ok for r in results), [r for r in results if not r.ok]
     assert {r.host.split("@")[0] for r in results} == {"a", "b"}  # both hosts graded
@@ -183,7 +192,10 @@ def test_the_class_through_the_queue_scores_as_the_local_pool(queue, tmp_path_fa
 
 @pytest.fixture(scope="module")
 def faults(tmp_path_factory, queue):
-    """One course for the fault cases (the hosts keep its directory), gradebook on PostgreSQL."""
+    """One course for the fault cases (the hosts keep its directory), gradebook on PostgreSQL; hosts whose
+    broker gives a dead host's task to another after VISIBILITY seconds."""
+    queue["start"]("a")
+    queue["start"]("b")
     return _course(tmp_path_factory, "faults", (ENGINE.assignment,), db=f"test_faults_{os.getpid()}")
 
 
@@ -195,6 +207,7 @@ def _fresh(root: Path, names: list[str]) -> None:
     _class(root, names)
 
 
+@pytest.mark.timeout(900)
 def test_a_host_killed_mid_submission_is_graded_elsewhere_once(queue, faults):
     names = ["k1", "k2", "k3"]
     _fresh(faults, names)
@@ -212,6 +225,7 @@ def test_a_host_killed_mid_submission_is_graded_elsewhere_once(queue, faults):
     queue["start"]("a")
 
 
+@pytest.mark.timeout(900)
 def test_the_broker_restarted_mid_run(queue, faults):
     names = ["r1", "r2", "r3", "r4"]
     _fresh(faults, names)
@@ -226,6 +240,7 @@ def test_the_broker_restarted_mid_run(queue, faults):
     assert {k: v for k, v in _rows(faults).items() if k[1] in names} == {(ENGINE.assignment, s): 1 for s in names}
 
 
+@pytest.mark.timeout(900)
 def test_the_database_restarted_mid_run(queue, faults):
     names = ["d1", "d2", "d3", "d4"]
     _fresh(faults, names)
@@ -249,6 +264,7 @@ def _grading_processes(cache: Path) -> list[psutil.Process]:
     return found
 
 
+@pytest.mark.timeout(900)
 def test_a_submission_that_kills_its_grader_every_time_is_reported(queue, faults):
     """Each time the poison is being graded its grading process dies; after TRIES it is reported."""
     names = ["p-ok1", "poison", "p-ok2"]
@@ -273,6 +289,7 @@ def test_a_submission_that_kills_its_grader_every_time_is_reported(queue, faults
     assert "poison" not in set(report.scores(faults)["student"])
 
 
+@pytest.mark.timeout(900)
 def test_an_overrunning_submission_hits_the_time_limit(queue, faults):
     names = ["slow", "t-ok"]
     _fresh(faults, names)
@@ -289,6 +306,7 @@ def test_an_overrunning_submission_hits_the_time_limit(queue, faults):
     assert (ENGINE.assignment, "slow") not in _rows(faults)
 
 
+@pytest.mark.timeout(900)
 def test_a_host_whose_engine_dies_gives_its_task_back(queue, faults):
     names = ["e1", "e2", "e3"]
     _fresh(faults, names)
@@ -304,3 +322,72 @@ def test_a_host_whose_engine_dies_gives_its_task_back(queue, faults):
     app = host.make_app(queue["url"], VISIBILITY)
     queues = app.control.inspect(destination=[f"b@{os.uname().nodename}"], timeout=2.0).active_queues() or {}
     assert not any(queues.values())  # b stopped taking tasks
+
+
+RABBIT = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+RABBIT_PORT, EPMD_PORT = 5679, 4399
+
+
+@pytest.fixture
+def rabbitmq(tmp_path):
+    """Debian's rabbitmq-server on 127.0.0.1, its own node, config, data and epmd port; stopped by pid."""
+    from course.system import apt
+
+    if not RABBIT.exists():
+        try:
+            apt.ensure_packages(["rabbitmq-server"])
+        except apt.SetupError as exc:
+            pytest.skip(f"rabbitmq-server cannot be installed here: {exc}")
+    state = config.CACHE / "test-rabbitmq"
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
+    (state / "enabled_plugins").write_text("[].\n")
+    (state / "rabbitmq.conf").write_text("loopback_users.guest = true\n")
+    env = {**os.environ, "HOME": str(state), "RABBITMQ_NODENAME": "vmdtest@localhost",
+           "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1", "RABBITMQ_NODE_PORT": str(RABBIT_PORT),
+           "RABBITMQ_DIST_PORT": str(RABBIT_PORT + 20000), "ERL_EPMD_PORT": str(EPMD_PORT),
+           "ERL_EPMD_ADDRESS": "127.0.0.1", "RABBITMQ_MNESIA_BASE": str(state / "mnesia"),
+           "RABBITMQ_LOG_BASE": str(state / "log"), "RABBITMQ_CONFIG_FILE": str(state / "rabbitmq"),
+           "RABBITMQ_ENABLED_PLUGINS_FILE": str(state / "enabled_plugins"), "RABBITMQ_PID_FILE": str(state / "pid")}
+    log = open(state / "server.log", "ab")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen([str(RABBIT)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"amqp://guest:guest@127.0.0.1:{RABBIT_PORT}//"
+    try:
+        from kombu import Connection
+
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with Connection(url, connect_timeout=2) as conn:
+                    conn.connect()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("rabbitmq-server did not start:\n" + (state / "server.log").read_text()[-2000:])
+                time.sleep(1)
+        yield url
+    finally:
+        for child in [*psutil.Process(proc.pid).children(recursive=True), psutil.Process(proc.pid)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
+        proc.wait()
+        log.close()
+        subprocess.run(["epmd", "-port", str(EPMD_PORT), "-kill"], check=False, capture_output=True,
+                       env={**os.environ, "ERL_EPMD_PORT": str(EPMD_PORT)})
+
+
+@pytest.mark.timeout(900)
+def test_rabbitmq_by_url(rabbitmq, tmp_path_factory, queue):
+    """The same queue over RabbitMQ (results back on its reply queues): a small class graded and recorded."""
+    root = _course(tmp_path_factory, "rabbit", (ENGINE.assignment,))
+    for kind in students.STUDENTS:
+        students.write_submission(kind, ENGINE, root)
+    started = hosts.start("rabbit", rabbitmq, 1, queue["envs"]["a"], root / "rabbit-host.log")
+    try:
+        results = distributed.autograde([ENGINE.assignment], rabbitmq, None, root)
+    finally:
+        started.stop()
+    assert [(r.student, r.ok) for r in results] == [(s, True) for s in sorted(students.STUDENTS)], results
+    totals = report.scores(root).groupby("student")["score"].sum()
+    assert totals["solution"] > totals["partial"] > totals["untouched"] == 0
