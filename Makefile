@@ -58,3 +58,4 @@ bench: venv
 	$(PY) benchmarks/vm_boot.py
 	$(PY) benchmarks/autograde.py
 	$(PY) benchmarks/guard.py
+	$(PY) benchmarks/queue.py

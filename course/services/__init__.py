@@ -2,5 +2,7 @@
 
 - :mod:`.registry`: Debian's docker-registry on 127.0.0.1:5000, the course's "Docker Hub";
 - :mod:`.second_engine`: a second, separate dockerd ("another machine"), shared by leases,
-  and put behind a guard for sandboxed kernels.
+  and put behind a guard for sandboxed kernels;
+- :mod:`.broker`: Debian's redis-server on 127.0.0.1:6390, the grading queue's broker;
+- :mod:`.database`: Debian's PostgreSQL on 127.0.0.1:5439, a gradebook several processes share.
 """

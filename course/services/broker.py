@@ -12,7 +12,6 @@ user (a sandboxed kernel) could reach the queue on loopback and forge a result.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import socket
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from course import config
 from course.system import apt, process
+from course.system.secret import private_token
 
 PACKAGES = ["redis-server"]
 PROGRAM = "/usr/bin/redis-server"
@@ -51,11 +51,7 @@ class Broker:
 
     def password(self) -> str:
         """The broker's password, made once (a private file: root only)."""
-        self.state.mkdir(parents=True, exist_ok=True)
-        if not self.secret.exists():
-            self.secret.touch(mode=0o600)
-            self.secret.write_text(secrets.token_hex(16))
-        return self.secret.read_text().strip()
+        return private_token(self.secret)
 
     @property
     def url(self) -> str:

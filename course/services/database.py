@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import os
 import pwd
-import secrets
 import shutil
 import signal
 import socket
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from course import config
 from course.system import apt, process
+from course.system.secret import private_token
 
 PACKAGES = ["postgresql"]
 USER = "course"
@@ -63,12 +63,7 @@ class Cluster:
 
     def password(self) -> str:
         """The ``course`` role's password, made once (a private file)."""
-        secret = self.state / "password"
-        self.state.mkdir(parents=True, exist_ok=True)
-        if not secret.exists():
-            secret.touch(mode=0o600)
-            secret.write_text(secrets.token_hex(16))
-        return secret.read_text().strip()
+        return private_token(self.state / "password")
 
     def url(self, database: str = "gradebook") -> str:
         return f"postgresql://{USER}:{self.password()}@127.0.0.1:{self.port}/{database}"
