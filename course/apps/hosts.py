@@ -72,7 +72,11 @@ def start(name: str, broker: str, concurrency: int = 1, env: dict[str, str] | No
     app = host.make_app(broker, visibility_timeout)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline and proc.poll() is None:
-        queues = app.control.inspect(destination=[f"{name}@{os.uname().nodename}"], timeout=1.0).active_queues()
+        try:
+            queues = app.control.inspect(destination=[f"{name}@{os.uname().nodename}"], timeout=1.0).active_queues()
+        except Exception:  # noqa: BLE001 (the broker is restarting, or a pooled connection predates it: ask again)
+            queues = None
+            time.sleep(1.0)
         if queues:
             return started
     started.stop()

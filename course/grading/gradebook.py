@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from nbgrader.api import Base
-from sqlalchemy import MetaData, Table, create_engine, inspect, select, text
+from sqlalchemy import Column, MetaData, Table, create_engine, inspect, select, text
 
 from course import config
 from course.layout import Layout
@@ -59,7 +59,7 @@ def move(url: str, root: Path = config.ROOT) -> dict[str, int]:
             tables = [*Base.metadata.sorted_tables]
             if source is not None:
                 version = Table("alembic_version", MetaData(), autoload_with=source)
-                tables.append(Table("alembic_version", MetaData(), *[c.copy() for c in version.columns]))
+                tables.append(Table("alembic_version", MetaData(), *[Column(c.name, c.type, nullable=c.nullable) for c in version.columns]))
                 with source.connect() as read:
                     for table in tables:
                         rows = [dict(r._mapping) for r in read.execute(select(table))]
