@@ -59,7 +59,8 @@ def move(url: str, root: Path = config.ROOT) -> dict[str, int]:
             tables = [*Base.metadata.sorted_tables]
             if source is not None:
                 version = Table("alembic_version", MetaData(), autoload_with=source)
-                tables.append(Table("alembic_version", MetaData(), *[Column(c.name, c.type, nullable=c.nullable) for c in version.columns]))
+                columns = [Column(c.name, c.type, nullable=c.nullable) for c in version.columns]
+                tables.append(Table("alembic_version", MetaData(), *columns))
                 with source.connect() as read:
                     for table in tables:
                         rows = [dict(r._mapping) for r in read.execute(select(table))]
