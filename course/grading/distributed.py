@@ -37,6 +37,8 @@ from course.material import lessons
 
 #: Seconds the writer waits for the gradebook's database to come back before giving up.
 DATABASE_PATIENCE = 120.0
+#: Seconds without any grader host taking tasks from the queue before the writer stops waiting.
+NO_HOST_PATIENCE = 120.0
 #: Text of errors that mean "the database went away", not "this submission is wrong".
 _LOST = ("OperationalError", "InterfaceError", "server closed the connection", "Connection refused",
          "terminating connection")
@@ -140,9 +142,18 @@ def _answer(result) -> dict | None:
                                                                           f"{result.result}"}
 
 
+def _consumed(app) -> bool | None:
+    """True if some grader host takes tasks from the queue, False if none, None if the broker cannot say."""
+    try:
+        queues = app.control.inspect(timeout=2.0).active_queues()
+    except Exception:  # noqa: BLE001 (the broker is restarting: no verdict)
+        return None
+    return any(q["name"] == host.QUEUE for found in (queues or {}).values() for q in found)
+
+
 def autograde(assignments: list[str], broker: str, students: list[str] | None = None, root: Path = config.ROOT,
               force: bool = False, timeout: float = parallel.SUBMISSION_TIMEOUT,
-              visibility_timeout: float = 3600.0) -> list[Graded]:
+              visibility_timeout: float = 3600.0, no_host_patience: float = NO_HOST_PATIENCE) -> list[Graded]:
     """Grade the class's submissions of ``assignments`` on the grader hosts reading ``broker``.
 
     Longest expected first (the local pool's order), a progress bar as results return; each
@@ -167,7 +178,19 @@ def autograde(assignments: list[str], broker: str, students: list[str] | None = 
     what = assignments[0] if len(assignments) == 1 else f"{len(assignments)} assignments"
     bar = tqdm(total=len(waiting), desc=f"autograde {what} (queue)", unit="submission")
     results: list[Graded] = []
+    hostless_since, checked = None, time.monotonic()
     while waiting:
+        if time.monotonic() - checked > min(15.0, no_host_patience / 3):  # a queue no host reads (all gave back, or none started)
+            checked, consumed = time.monotonic(), _consumed(app)
+            hostless_since = None if consumed is not False else hostless_since or checked
+            if hostless_since and checked - hostless_since > no_host_patience:
+                for assignment, student, _ in waiting.values():
+                    results.append(Graded(student, assignment, False, "no grader host took it from the queue "
+                                          f"for {no_host_patience:.0f} s (start `course grade-worker`); "
+                                          "it stays queued, and a rerun records its result"))
+                ledger.record(results[-len(waiting):], root)
+                bar.update(len(waiting))
+                break
         for tid, (assignment, student, result) in list(waiting.items()):
             try:
                 answer = _answer(result)

@@ -396,3 +396,17 @@ def test_rabbitmq_by_url(rabbitmq, tmp_path_factory, queue):
     assert [(r.student, r.ok) for r in results] == [(s, True) for s in sorted(students.STUDENTS)], results
     totals = report.scores(root).groupby("student")["score"].sum()
     assert totals["solution"] > totals["partial"] > totals["untouched"] == 0
+
+
+@pytest.mark.timeout(300)
+def test_a_queue_no_host_reads_is_reported_not_waited_on_forever(queue, faults):
+    """Tasks on a queue no grader host reads (here: another database of the broker) are reported."""
+    names = ["n1", "n2"]
+    _fresh(faults, names)
+    lonely = queue["url"].rsplit("/", 1)[0] + "/5"
+    start = time.monotonic()
+    results = {r.student: r for r in distributed.autograde([ENGINE.assignment], lonely, None, faults, True,
+                                                          no_host_patience=20)}
+    assert time.monotonic() - start < 120
+    assert all(not results[s].ok and "no grader host took it" in results[s].reason for s in names)
+    assert not {k for k in _rows(faults) if k[1] in names}
