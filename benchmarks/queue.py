@@ -7,7 +7,7 @@ clock too, enqueues, and records every result in the gradebook. Checks that ever
 cell got the same score. Prints both walls, the queue's overhead per submission in ms,
 and last ``queue_overhead: X.XX`` ((queue - local) / local).
 
-    .venv/bin/python benchmarks/queue.py [--submissions 12] [--concurrency 2] [--assignments engine,containers]
+    .venv/bin/python benchmarks/queue.py [--submissions 24] [--concurrency 2] [--assignments engine,containers]
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def run_queue(root: Path, assignments: list[str], concurrency: int, url: str, lo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=12)
+    parser.add_argument("--submissions", type=int, default=24)
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--assignments", default="engine,containers", help="comma-separated (default: two short ones)")
     args = parser.parse_args()

@@ -68,7 +68,7 @@ def make_app(broker: str, visibility_timeout: float = 3600.0) -> Celery:
         broker_connection_retry_on_startup=True, broker_connection_max_retries=None,
         worker_cancel_long_running_tasks_on_connection_loss=False,
         result_backend_always_retry=True, result_backend_max_retries=120, result_expires=7 * 86400,
-        result_extended=True, worker_hijack_root_logger=False,
+        worker_hijack_root_logger=False,
     )
     app.task(bind=True, name=TASK, max_retries=TRIES - 1, acks_late=True, reject_on_worker_lost=True)(grade_task)
     return app
