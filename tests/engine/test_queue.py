@@ -194,8 +194,16 @@ def test_the_class_through_the_queue_scores_as_the_local_pool(queue, tmp_path_fa
     out = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "db", "student", "list"], cwd=queued,
                          capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0 and all(s in out.stdout for s in students.STUDENTS), out.stderr[-1000:]
-    # A rerun has nothing new to grade; forced, the stored results of the same digests are recorded again.
+    # A rerun has nothing new to grade.
     assert not distributed.autograde(list(everything), queue["url"], None, queued)
+    # `course gradebook init` refuses a database that already holds grades, and changes nothing.
+    from click.testing import CliRunner
+
+    from course.apps import cli
+
+    out = CliRunner().invoke(cli.main, ["--root", str(local), "gradebook", "init", "--db", Layout(queued).db_url])
+    assert out.exit_code == 1 and "already holds 18 graded submission(s)" in out.output, out.output
+    assert "***" in out.output and not Layout(local).gradebook_url.exists()
 
 
 @pytest.fixture(scope="module")
