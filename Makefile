@@ -59,3 +59,4 @@ bench: venv
 	$(PY) benchmarks/autograde.py
 	$(PY) benchmarks/guard.py
 	$(PY) benchmarks/view_cost.py
+	$(PY) benchmarks/queue.py

@@ -7,7 +7,7 @@ The package, top to bottom (each part imports only those on its line and below):
     material/   authoring: lessons/ (the lessons as data), the Lesson model, source/, course map
     checks/     what test cells call: behaviour and state checks, feedback in the learner's terms
     lab/        what notebook cells import: the engine session, raw API, measurements, figures
-    services/   beside the engine, by recorded pid: the course registry, the second engine
+    services/   beside the engine, by recorded pid: the course registry, the second engine, broker, database
     guard/      the allow-list Docker API proxy graded kernels reach the engine through
     engine/ images/ vm/ layout.py   the engine and its labels; offline images; QEMU; the course dir
     system/ config.py   Debian packages, processes, the venv, the browser; paths and labels

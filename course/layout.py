@@ -53,9 +53,23 @@ class Layout:
         return self.root / "gradebook.db"
 
     @property
+    def gradebook_url(self) -> Path:
+        """A private file naming the gradebook's database once it moved off SQLite (`course gradebook init`)."""
+        return self.root / "gradebook.url"
+
+    @property
+    def has_gradebook(self) -> bool:
+        """True once the course has a gradebook (opening a missing SQLite one would create it)."""
+        return self.gradebook_url.exists() or self.gradebook.exists()
+
+    @property
     def db_url(self) -> str:
-        # Parallel graders share one SQLite file: wait for its single writer instead of failing.
-        return f"sqlite:///{self.gradebook}?timeout=120"
+        """nbgrader's ``db_url``: the moved-to database if there is one, else the SQLite file."""
+        try:
+            return self.gradebook_url.read_text().strip()
+        except FileNotFoundError:
+            # Parallel graders share one SQLite file: wait for its single writer instead of failing.
+            return f"sqlite:///{self.gradebook}?timeout=120"
 
     @property
     def ledger(self) -> Path:
@@ -75,6 +89,10 @@ class Layout:
     def exchange(self) -> Path:
         return self.root / ".cache" / "exchange"
 
+    def returned(self, student: str = ".", assignment: str = ".") -> Path:
+        """Where the queue's writer puts the notebooks a grader host returned, while it records them."""
+        return (self.root / ".cache" / "returned" / student / assignment).resolve()
+
     @property
     def student_workspace(self) -> Path:
         """The student copy `course lab` serves."""
@@ -83,8 +101,8 @@ class Layout:
     def private(self) -> list[Path]:
         """What no graded submission may read: solutions and hidden tests, others' work, grades, history."""
         return [self.source(), self.submitted(), self.autograded(), self.feedback(), self.reports,
-                self.gradebook, self.root / ".git", self.root / "course" / "material", self.exchange,
-                self.student_workspace]
+                self.gradebook, self.gradebook_url, self.root / ".git", self.root / "course" / "material", self.exchange,
+                self.student_workspace, self.returned()]
 
     def students(self, assignment: str) -> list[str]:
         """Students with a submission of ``assignment``."""

@@ -193,13 +193,17 @@ def feedback(ctx: click.Context, assignment: str, student: str | None) -> None:
 @click.option("--workers", type=int, default=None, help="Parallel graders (default: CPU count).")
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds per submission.")
 @click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
+@click.option("--queue", "queue", default=None, metavar="URL",
+              help="Grade on the grader hosts reading this broker (redis://... or amqp://...; `course`: the "
+                   "course's own redis) instead of the local pool.")
 @click.pass_context
 def autograde(ctx: click.Context, assignments: tuple[str, ...], students: tuple[str, ...], force: bool,
-              workers: int | None, timeout: float, unconfined: bool) -> None:
+              workers: int | None, timeout: float, unconfined: bool, queue: str | None) -> None:
     """Autograde the submissions of ASSIGNMENTS (default: all) into the gradebook, in parallel; resumable.
 
-    Several assignments share one pool of workers, longest submissions first. Each kernel runs
-    in its allow-list view (bubblewrap); without it grading refuses unless --unconfined.
+    Several assignments share one pool of workers (or the grader hosts, with --queue), longest
+    submissions first. Each kernel runs in its allow-list view (bubblewrap); without it grading
+    refuses unless --unconfined.
     """
     from course.apps import preflight
     from course.grading import parallel, report
@@ -210,14 +214,95 @@ def autograde(ctx: click.Context, assignments: tuple[str, ...], students: tuple[
     preflight.released(layout, chosen if assignments else [a for a in chosen if layout.students(a)])
     if students:
         preflight.submitted(layout, chosen, list(students))
-    preflight.engine()
-    if not unconfined:
-        preflight.view()
-    results = parallel.autograde(chosen, list(students) or None, layout.root, force=force,
-                                 workers=workers, timeout=timeout, unconfined=unconfined)
+    if queue:
+        from course.grading import distributed
+
+        results = distributed.autograde(chosen, _broker(queue), list(students) or None, layout.root, force=force,
+                                        timeout=timeout)
+    else:
+        preflight.engine()
+        if not unconfined:
+            preflight.view()
+        results = parallel.autograde(chosen, list(students) or None, layout.root, force=force,
+                                     workers=workers, timeout=timeout, unconfined=unconfined)
     console.print(report.outcome_table(results))
     if any(not r.ok for r in results):
         sys.exit(1)
+
+
+def _broker(queue: str) -> str:
+    """A broker URL: as given, or the course's own redis-server (started if needed) for ``course``."""
+    if queue != "course":
+        return queue
+    from course.services import broker
+
+    return broker.start_broker()
+
+
+@main.command("grade-worker")
+@click.option("--queue", "queue", default="course", show_default=True, metavar="URL", envvar="COURSE_QUEUE",
+              help="The broker to take tasks from (`course`: the course's own redis on this machine); "
+                   "or COURSE_QUEUE, which keeps its password off the command line other users can read.")
+@click.option("--concurrency", type=int, default=None, help="Submissions graded at once (default: CPU count).")
+@click.option("--hostname", default=None, help="This host's name in the queue (default: Celery's).")
+@click.option("--visibility-timeout", type=float, default=3600.0, show_default=True,
+              help="Seconds before the broker gives an unacknowledged task (its host died) to another host.")
+def grade_worker(queue: str, concurrency: int | None, hostname: str | None, visibility_timeout: float) -> None:
+    """Run a grader host: grade submissions from the queue with the sandboxed path, on this machine's engine."""
+    import os
+
+    from course.apps import setup as course_setup
+    from course.grading import host
+
+    for line in course_setup.ensure_all():
+        console.print(line)
+    host.run(_broker(queue), concurrency or os.cpu_count() or 1, hostname, visibility_timeout)
+
+
+@main.group()
+def gradebook() -> None:
+    """Where the course's gradebook lives."""
+
+
+@gradebook.command("init")
+@click.option("--db", "db", required=True, metavar="URL",
+              help="postgresql://user:password@host:port/database, or `course` for the course's own PostgreSQL.")
+@click.pass_context
+def gradebook_init(ctx: click.Context, db: str) -> None:
+    """Move the gradebook to a database several processes share (nbgrader and the formgrader follow)."""
+    from course.grading import gradebook as book
+
+    layout = _course(ctx)
+    if db == "course":
+        from course.services import database
+
+        db = database.start_database()
+    try:
+        copied = book.move(db, layout.root)
+    except book.GradebookError as exc:
+        raise click.ClickException(str(exc)) from exc
+    console.print(f"gradebook moved ({sum(copied.values())} rows); {layout.gradebook_url.name} names it")
+
+
+@main.group()
+def services() -> None:
+    """Start or stop the grading queue's broker and the gradebook's PostgreSQL (the course's own)."""
+
+
+@services.command("start")
+def services_start() -> None:
+    from course.services import broker, database
+
+    console.print(f"broker at 127.0.0.1:{broker.DEFAULT.port}: {bool(broker.start_broker())}")
+    console.print(f"database at 127.0.0.1:{database.DEFAULT.port}: {bool(database.start_database())}")
+
+
+@services.command("stop")
+def services_stop() -> None:
+    """Stop them by their recorded pids."""
+    from course.services import broker, database
+
+    console.print(f"broker stopped: {broker.stop_broker()}; database stopped: {database.stop_database()}")
 
 
 @main.command()
@@ -243,14 +328,15 @@ def cleanup() -> None:
 
 @main.command()
 @click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
-def demo(unconfined: bool) -> None:
+@click.option("--queue", is_flag=True, help="Grade through the queue: the course's broker and a grader host.")
+def demo(unconfined: bool, queue: bool) -> None:
     """The whole course loop: set-up, release, three simulated students, autograde, report."""
     from course.apps import demo as run_demo
     from course.apps import preflight
 
     if not unconfined:
         preflight.view()
-    sys.exit(run_demo.run(console, unconfined=unconfined))
+    sys.exit(run_demo.run(console, unconfined=unconfined, queue=queue))
 
 
 @main.command("try")

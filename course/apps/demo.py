@@ -27,10 +27,14 @@ def ordered(table, assignment: str) -> tuple[bool, str]:
     return ok, f"{assignment}: solution {sol:g}/{best:g}, partial {part:g}, untouched {none:g}"
 
 
-def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = (), unconfined: bool = False) -> int:
+def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = (), unconfined: bool = False,
+        queue: bool = False) -> int:
     """Set up, release, submit three simulated students, autograde, report. Exit status.
 
-    ``unconfined``: grade without the allow-list view (see `course autograde --unconfined`)."""
+    ``unconfined``: grade without the allow-list view (see `course autograde --unconfined`).
+    With ``queue`` the class goes through the grading queue: the course's broker and one
+    grader host on this machine, the same sandboxed grading, recorded by this process.
+    """
     for line in setup.ensure_all():
         console.print(line)
     failures = []
@@ -43,8 +47,11 @@ def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = (), 
         console.print(f"released {lesson.assignment} -> release/{lesson.assignment}")
         for kind in students.STUDENTS:
             students.write_submission(kind, lesson, root)
-    results = parallel.autograde([lesson.assignment for lesson in chosen], list(students.STUDENTS), root, force=True,
-                                 unconfined=unconfined)
+    names = [lesson.assignment for lesson in chosen]
+    if queue:
+        results = _through_queue(console, names, root)
+    else:
+        results = parallel.autograde(names, list(students.STUDENTS), root, force=True, unconfined=unconfined)
     failures += [r for r in results if not r.ok]
     if failures:
         console.print(f"[red]{len(failures)} submission(s) could not be graded: see 'could not run' below[/]")
@@ -58,6 +65,23 @@ def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = (), 
     left = leftovers(client()) if root == config.ROOT else Counter()
     console.print(f"engine after the demo: {sum(left.values())} course objects left {dict(left)}")
     return 0 if not failures and all(ok for ok, _ in verdicts) and not sum(left.values()) else 1
+
+
+def _through_queue(console: Console, assignments: list[str], root: Path) -> list:
+    """The demo's class graded by a grader host through the course's own broker."""
+    import os
+
+    from course.apps import hosts
+    from course.grading import distributed
+    from course.services import broker
+
+    url = broker.start_broker()
+    console.print(f"broker: redis on 127.0.0.1:{broker.DEFAULT.port}")
+    host = hosts.start("demo", url, concurrency=os.cpu_count() or 1, log=config.CACHE / "host-demo.log")
+    try:
+        return distributed.autograde(assignments, url, list(students.STUDENTS), root, force=True)
+    finally:
+        host.stop()
 
 
 def trial(console: Console, assignments: tuple[str, ...], unconfined: bool = False) -> int:

@@ -31,7 +31,7 @@ def course_dir(root: Path) -> Layout:
 def released(layout: Layout, assignments: list[str]) -> None:
     """Every one of ``assignments`` is in the gradebook (``course release`` puts it there)."""
     names = set()
-    if layout.gradebook.exists():  # opening a missing gradebook would create it: check first
+    if layout.has_gradebook:  # opening a missing gradebook would create it: check first
         from nbgrader.api import Gradebook
 
         with Gradebook(layout.db_url) as gb:
@@ -53,7 +53,7 @@ def submitted(layout: Layout, assignments: list[str], students: list[str]) -> No
 
 def graded(layout: Layout) -> None:
     """Something has been graded here: the gradebook exists."""
-    if not layout.gradebook.exists():
+    if not layout.has_gradebook:
         raise BadInput(f"nothing graded yet in {layout.root} (no gradebook.db): run `course autograde` first")
 
 

@@ -17,10 +17,12 @@ def ensure_all(vm: bool = True) -> Iterator[str]:
 
     yield f"registry: {registry.start_registry()}"  # graded kernels push to it but cannot start it
     from course.grading import view
+    from course.services import broker, database
     from course.system import apt
 
-    installed = apt.ensure_packages([view.PACKAGE])  # the tool that builds graded kernels' allow-list view
-    yield f"view: {view.PACKAGE} {'installed' if installed else 'present'}"
+    # The tool for graded kernels' allow-list view; the queue's broker and the shared gradebook.
+    installed = apt.ensure_packages([view.PACKAGE, *broker.PACKAGES, *database.PACKAGES])
+    yield f"packages (view, queue, gradebook): {'installed ' + ', '.join(installed) if installed else 'present'}"
     if vm:
         try:
             from course import vm as course_vm

@@ -6,6 +6,7 @@ machine"): its own socket, data root, exec root and pid file, and no bridge.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -67,9 +68,15 @@ def extra_daemon(name: str, bridge: str, cidr: str) -> Daemon:
     )
 
 
+#: ``NAME=CIDR``: another bridge for the second engine, where two course caches share one machine
+#: (a second grader host's own second engine): two dockerds must never share a bridge.
+SECOND_BRIDGE_ENV = "COURSE_SECOND_BRIDGE"
+
+
 def second_daemon() -> Daemon:
     """The course's second engine (the portability lesson's "other machine")."""
-    return extra_daemon("dockerd-second", SECOND_BRIDGE, SECOND_BRIDGE_CIDR)
+    bridge, _, cidr = os.environ.get(SECOND_BRIDGE_ENV, "").partition("=")
+    return extra_daemon("dockerd-second", bridge or SECOND_BRIDGE, cidr or SECOND_BRIDGE_CIDR)
 
 
 def _ensure_bridge(name: str, cidr: str) -> None:

@@ -23,6 +23,8 @@ class Graded:
     ok: bool
     reason: str = ""
     seconds: float = 0.0
+    digest: str = ""  # through the queue: the task id, digest of the submission and source as graded
+    host: str = ""  # through the queue: the grader host that graded it
 
 
 def path(root: Path = config.ROOT) -> Path:

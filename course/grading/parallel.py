@@ -48,8 +48,8 @@ class Worker:
             env={**os.environ, **(slot.env if slot else {})},
         )
 
-    def grade(self, assignment: str, student: str, force: bool, timeout: float) -> Graded | None:
-        """Send one job; the result, or None if it did not answer in ``timeout`` seconds."""
+    def grade(self, assignment: str, student: str, force: bool, timeout: float | None) -> Graded | None:
+        """Send one job; the result, or None if it died or did not answer in ``timeout`` seconds (None: no limit)."""
         job = {"assignment": assignment, "student": student, "force": force}
         if self.slot:
             job.update(slot=self.slot.index, owner=self.slot.owner)
@@ -83,6 +83,16 @@ class Worker:
         except subprocess.TimeoutExpired:
             self.kill()
         self.log.close()
+
+
+def stop(worker: Worker, slot: sandbox.Slot | None, assignment: str, student: str, root: Path) -> None:
+    """Stop a worker mid-submission: kill it and its kernels, clean the engine, forget its grades."""
+    worker.kill()
+    if slot:
+        sandbox.kill_user_processes(slot.index)
+        remove_labelled(client(), owner=slot.owner, images=True)
+    remove_labelled(client(), session=nbgrader_api.submission_session(assignment, student, root))
+    discard(assignment, student, root)
 
 
 def submitted_students(assignment: str, root: Path = config.ROOT) -> list[str]:
@@ -135,6 +145,13 @@ def _chosen(assignment: str, students: list[str] | None, root: Path, several: bo
     return [s for s in students if s in submitted or not several]
 
 
+def pending_jobs(assignments: list[str], students: list[str] | None, root: Path,
+                 force: bool) -> list[tuple[str, str]]:
+    """(assignment, student) of every submission to grade: those asked for, less those already graded."""
+    several = len(assignments) > 1
+    return [(a, s) for a in assignments for s in to_grade(a, _chosen(a, students, root, several), root, force)]
+
+
 def autograde_all(assignment: str, students: list[str] | None = None, root: Path = config.ROOT,
                   force: bool = False, workers: int | None = None,
                   timeout: float = SUBMISSION_TIMEOUT, isolate: bool | None = None,
@@ -161,8 +178,7 @@ def autograde(assignments: list[str], students: list[str] | None = None, root: P
     if confined:
         sandbox.require_view()
     isolate = sandbox.available() if isolate is None else isolate
-    pending = [(a, s) for a in assignments for s in to_grade(a, _chosen(a, students, root, len(assignments) > 1),
-                                                              root, force)]
+    pending = pending_jobs(assignments, students, root, force)
     if not pending:
         return []
     jobs: queue.Queue[tuple[str, str]] = queue.Queue()
@@ -194,12 +210,7 @@ def autograde(assignments: list[str], students: list[str] | None = None, root: P
                 start = time.monotonic()
                 result = worker.grade(assignment, student, force=True, timeout=timeout)
                 if result is None:  # overran or died: kill it all, clean its engine session, go on
-                    worker.kill()
-                    if slot:
-                        sandbox.kill_user_processes(slot.index)
-                        remove_labelled(client(), owner=slot.owner, images=True)
-                    remove_labelled(client(), session=nbgrader_api.submission_session(assignment, student, root))
-                    discard(assignment, student, root)
+                    stop(worker, slot, assignment, student, root)
                     result = Graded(student, assignment, False,
                                     f"grading stopped after {time.monotonic() - start:.0f} s "
                                     f"(limit {timeout:.0f} s, or the grader process died)",

@@ -132,6 +132,7 @@ def prepare(root: Path = config.ROOT) -> dict[str, list[Path]]:
               for p in open_traversal(target)]
     cache = config.CACHE
     cache.mkdir(parents=True, exist_ok=True)
+    opened += open_traversal(cache / "vm")  # a grader host's own cache may live anywhere
     cache.chmod(cache.stat().st_mode | 0o005)  # VM kernel/initramfs are read by the grader users
     # The instructor's own course directory holds the solutions too, whichever one is graded.
     closed = protect(root) + (protect(config.ROOT) if Path(root).resolve() != config.ROOT else [])
@@ -285,6 +286,7 @@ def open_slot(course_tag: str, second_engine: bool = False, confined: bool = Tru
     With ``second_engine`` (lessons that move images between engines) the slot also gets
     a guard of its own on the course's second engine. ``confined``: kernels run in their view.
     """
+    from course.engine.connect import engine_url
     from course.guard import start_guard
 
     index, fd = _claim()
@@ -294,7 +296,8 @@ def open_slot(course_tag: str, second_engine: bool = False, confined: bool = Tru
         workdir(index)
         owner = f"grader-{course_tag}-{index}"
         forget_registry(index)  # a crashed earlier run's pushes
-        guard = start_guard(owner, mode=0o600, registry_user=entry.pw_name)
+        guard = start_guard(owner, mode=0o600, registry_user=entry.pw_name,
+                            upstream=engine_url())  # this machine's engine: DOCKER_HOST
         give_socket(guard.socket, entry)
         second = None
         if second_engine:

@@ -33,13 +33,16 @@ async def until_signalled() -> None:
     await stop.wait()
 
 
-def start_background(argv: list[str], log: Path, pidfile: Path) -> int:
-    """Start ``argv`` detached (own session), logging to ``log``; record its pid."""
+def start_background(argv: list[str], log: Path, pidfile: Path, user: str | None = None) -> int:
+    """Start ``argv`` detached (own session), logging to ``log``; record its pid.
+
+    With ``user`` (as root) the program runs as that user (PostgreSQL refuses to run as root).
+    """
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            start_new_session=True, user=user, group=user, extra_groups=[] if user else None,
         )
     pidfile.write_text(f"{proc.pid}\n{argv[0]}\n")
     return proc.pid
@@ -56,18 +59,19 @@ def recorded_pid(pidfile: Path) -> int | None:
         exe = os.readlink(f"/proc/{pid}/exe")
     except OSError:
         return None
-    if prog and os.path.basename(exe).split(" ")[0] != os.path.basename(prog):
+    names = {os.path.basename(prog), os.path.basename(os.path.realpath(prog))}  # started through a symlink
+    if prog and os.path.basename(exe).split(" ")[0] not in names:
         return None  # the pid was reused by something else
     return pid
 
 
-def stop_recorded(pidfile: Path, timeout: float = 20.0) -> bool:
-    """SIGTERM the recorded process, wait, SIGKILL if needed. True if one was stopped."""
+def stop_recorded(pidfile: Path, timeout: float = 20.0, sig: int = signal.SIGTERM) -> bool:
+    """Send ``sig`` (SIGTERM) to the recorded process, wait, SIGKILL if needed. True if one was stopped."""
     pid = recorded_pid(pidfile)
     if pid is None:
         pidfile.unlink(missing_ok=True)
         return False
-    os.kill(pid, signal.SIGTERM)
+    os.kill(pid, sig)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and recorded_pid(pidfile) is not None:
         time.sleep(0.1)
