@@ -52,7 +52,9 @@ def run_local(root: Path, assignments: list[str], concurrency: int) -> float:
 
 def run_queue(root: Path, assignments: list[str], concurrency: int, url: str, log: Path) -> float:
     start = time.monotonic()
-    host = hosts.start("bench", url, concurrency, log=log)  # this machine's engine and cache, like the pool
+    # This machine's engine and cache, like the pool. The writer enqueues while the host boots, as
+    # the pool's first submission waits for its workers to start.
+    host = hosts.start("bench", url, concurrency, log=log, ready=False)
     try:
         results = distributed.autograde(assignments, url, None, root)
     finally:

@@ -18,8 +18,14 @@ CACHE: Path = Path(os.environ.get("COURSE_CACHE", ROOT / ".cache")).resolve()
 #: Where learners reach the course registry (its front, :mod:`course.services.registry_front`): loopback only.
 #: ``COURSE_REGISTRY`` moves it (e.g. a second course on one machine); the engine allows plain HTTP on 127/8.
 REGISTRY: str = os.environ.get("COURSE_REGISTRY", "127.0.0.1:5000")
-#: Root-only (0700): the real registry's unix socket and the secret the guards sign registry tokens with.
+#: Root-only (0700): the real registry's unix socket.
 REGISTRY_PRIVATE: Path = CACHE / "registry" / "private"
+#: The secret guards sign registry tokens with and the front checks them by (root-only, 0600): one per
+#: registry address on the machine, not per cache, since every course cache on it (a grader host's own
+#: too) pushes through the one front at that address. ``COURSE_REGISTRY_SECRET`` moves it.
+REGISTRY_SECRET: Path = Path(os.environ.get("COURSE_REGISTRY_SECRET") or (
+    Path("/var/lib/vmdocker-course") / f"registry-{REGISTRY.replace(':', '-')}.secret" if os.geteuid() == 0
+    else REGISTRY_PRIVATE / "token.secret"))
 
 #: Namespace of every image tag the course builds.
 IMAGE_NAMESPACE = "vmdocker"

@@ -58,8 +58,10 @@ class HostProcess:
 
 
 def start(name: str, broker: str, concurrency: int = 1, env: dict[str, str] | None = None,
-          log: Path | None = None, visibility_timeout: float = 3600.0, wait: float = 120.0) -> HostProcess:
-    """Start ``course grade-worker`` as host ``name``; return once it takes tasks from the queue."""
+          log: Path | None = None, visibility_timeout: float = 3600.0, wait: float = 120.0,
+          ready: bool = True) -> HostProcess:
+    """Start ``course grade-worker`` as host ``name``; return once it takes tasks from the queue
+    (``ready``), or at once: tasks wait in the broker until it does, so a writer may enqueue meanwhile."""
     extra = env or {}
     log = log or Path(extra.get("COURSE_CACHE", ".")) / f"host-{name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -69,6 +71,8 @@ def start(name: str, broker: str, concurrency: int = 1, env: dict[str, str] | No
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             env={**os.environ, **extra, "COURSE_QUEUE": broker})  # the password stays out of ps
     started = HostProcess(name, proc, log, extra)
+    if not ready:
+        return started
     app = host.make_app(broker, visibility_timeout)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline and proc.poll() is None:

@@ -55,9 +55,20 @@ class Worker:
             job.update(slot=self.slot.index, owner=self.slot.owner)
         self.proc.stdin.write((json.dumps(job) + "\n").encode())
         self.proc.stdin.flush()
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        line = self.proc.stdout.readline() if ready else b""
-        return Graded(**json.loads(line)) if line else None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            # Wake each second: a killed worker's kernels may hold its stdout open, so no EOF comes.
+            left = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
+            ready, _, _ = select.select([self.proc.stdout], [], [], left)
+            if not ready and self.proc.poll() is not None:
+                ready, _, _ = select.select([self.proc.stdout], [], [], 0)  # a last line it wrote, then died
+                if not ready:
+                    return None
+            if ready:
+                line = self.proc.stdout.readline()
+                return Graded(**json.loads(line)) if line else None
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
 
     def kill(self) -> None:
         """Kill the worker and every process under it (its kernels run in sessions of their own)."""

@@ -98,6 +98,8 @@ class View:
     readonly: tuple[Path, ...] = field(default_factory=lambda: tuple(kernel_assets()))
     #: Where the kernel starts (inside ``workdir`` or ``writable``); default: ``workdir``.
     cwd: Path | None = None
+    #: Paths inside ``readonly`` covered by an empty read-only folder (see :func:`hidden_paths`).
+    hidden: tuple[Path, ...] = field(default_factory=lambda: tuple(hidden_paths()))
 
 
 def tool() -> str | None:
@@ -113,10 +115,15 @@ def interpreter_paths() -> list[Path]:
 
 
 def package_paths() -> list[Path]:
-    """The ``course`` package the kernel imports, entry by entry, without ``course/material``
-    (lesson sources: solutions and hidden tests)."""
-    package = Path(__file__).resolve().parents[1]
-    return sorted(p for p in package.iterdir() if p.name not in ("material", "__pycache__"))
+    """The ``course`` package the kernel imports, bound whole and read-only (its folder too: under a
+    private /tmp a folder bwrap made to hold entry-by-entry binds would be writable)."""
+    return [Path(__file__).resolve().parents[1]]
+
+
+def hidden_paths() -> list[Path]:
+    """What a kernel must not see inside what it may read: ``course/material`` (lesson sources:
+    solutions and hidden tests), covered by an empty read-only tmpfs."""
+    return [Path(__file__).resolve().parents[1] / "material"]
 
 
 def vm_assets() -> list[Path]:
@@ -168,6 +175,8 @@ def arguments(view: View, data: dict[str, int], bwrap: str = TOOL) -> list[str]:
     args += ["--tmpfs", "/tmp"]
     for path in view.readonly:
         args += ["--ro-bind-try", str(path), str(path)]
+    for path in view.hidden:
+        args += ["--tmpfs", str(path), "--remount-ro", str(path)]
     for path in (view.workdir, *view.writable):
         args += ["--bind", str(path), str(path)]
     for sock in view.sockets:

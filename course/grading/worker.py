@@ -55,6 +55,7 @@ def grade(assignment: str, student: str, root: Path, force: bool, slot: int | No
     finally:
         if slot is not None:
             sandbox.kill_user_processes(slot)  # background processes, a VM, a fork bomb's survivors
+            sandbox.reset_workdir(slot)  # and its files: none lingers on the host until the slot's next use
             remove_labelled(client(), owner=owner, images=True)
 
 

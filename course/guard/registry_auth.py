@@ -21,19 +21,17 @@ from pathlib import Path
 
 from course import config
 
-SECRET = "token.secret"
 #: A registry path component (distribution's grammar): users whose name is one are stored under it.
 COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 
 
-def secret(private: Path | None = None) -> bytes:
-    """The signing secret (created once, 0600, in the root-only private directory)."""
-    private = private or config.REGISTRY_PRIVATE
-    path = private / SECRET
+def secret(path: Path | None = None) -> bytes:
+    """The signing secret (created once, 0600, in a root-only directory: ``config.REGISTRY_SECRET``)."""
+    path = path or config.REGISTRY_SECRET
     with contextlib.suppress(FileNotFoundError):
         return path.read_bytes()
-    private.mkdir(parents=True, exist_ok=True, mode=0o700)
-    private.chmod(0o700)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.parent.chmod(0o700)
     with contextlib.suppress(FileExistsError):  # two starters at once: the first one's secret wins
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:

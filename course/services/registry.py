@@ -161,7 +161,9 @@ def _start_backend(wait: float) -> None:
     """The real registry on its root-only socket (started if the course's is not running)."""
     if process.recorded_pid(PIDFILE) is not None and BACKEND.exists():
         return
-    registry_auth.secret()  # creates the root-only directory (0700) the socket lives in
+    config.REGISTRY_PRIVATE.mkdir(parents=True, exist_ok=True, mode=0o700)  # root-only: the socket lives in it
+    config.REGISTRY_PRIVATE.chmod(0o700)
+    registry_auth.secret()
     apt.ensure_packages([PACKAGE])
     CONFIG.write_text(config_text())
     BACKEND.unlink(missing_ok=True)
