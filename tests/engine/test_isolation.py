@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from honest import graded_alone, honest_scores
-from probes import PRELUDE
+from probes import PRELUDE, submit_probe
 
 from course import config
 from course.engine import client
@@ -60,13 +60,6 @@ ATTACKS = {
 }
 
 
-def _attack(root: Path, name: str, code: str) -> None:
-    path = students.write_submission("solution", lesson, root, student=name)
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "ex1-solution":
-            cell.source = code + "\n\n" + cell.source
-    nbformat.write(nb, path)
 
 
 def _scratch(tmp_path_factory, name: str) -> Path:
@@ -79,7 +72,7 @@ def attacked(tmp_path_factory, engine):
     for kind in ("solution", "partial"):
         students.write_submission(kind, lesson, root)
     for name, code in ATTACKS.items():
-        _attack(root, name, code or PROBE.format(root=str(root), repo=str(config.ROOT)))
+        submit_probe(root, lesson, name, code or PROBE.format(root=str(root), repo=str(config.ROOT)))
     results = parallel.autograde_all(ASSIGNMENT, root=root, workers=2, timeout=90, isolate=True)
     return root, {r.student: r for r in results}
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from honest import graded_alone, honest_scores
-from probes import PRELUDE
+from probes import PRELUDE, submit_probe
 
 from course import config
 from course.grading import parallel, sandbox, students
@@ -66,13 +66,6 @@ print("SEEN=" + json.dumps(seen))
 '''
 
 
-def _with_cell(root: Path, student: str, code: str) -> None:
-    path = students.write_submission("solution", lesson, root, student=student)
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "ex1-solution":
-            cell.source = code + "\n\n" + cell.source
-    nbformat.write(nb, path)
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +100,7 @@ def graded(tmp_path_factory, planted, engine):
                         host_tmp=str(planted["host_tmp"]), other_submission=str(other_submission),
                         other_slot=str(sandbox.workdir_path(sandbox.MAX_SLOTS - 1)), repo=str(config.ROOT),
                         venv=str(Path(sys.prefix)), package=str(config.ROOT / "course"))
-    _with_cell(root, "probe", code)
+    submit_probe(root, lesson, "probe", code)
     results = parallel.autograde_all(ASSIGNMENT, root=root, workers=2, timeout=300)
     return root, {r.student: r for r in results}
 
