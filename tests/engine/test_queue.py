@@ -149,6 +149,14 @@ class Run(threading.Thread):
         return {r.student: r for r in self.results}
 
 
+
+def _started(root: Path, url: str, names: list[str]) -> Run:
+    """A fresh class of ``names`` in ``root``, being graded through the queue in the background."""
+    _fresh(root, names)
+    run = Run(root, url)
+    run.start()
+    return run
+
 def _busy(queue, name: str, timeout: float = 120.0) -> str:
     """Wait until host ``name`` is grading something; the student whose submission it is."""
     app = host.make_app(queue["url"], VISIBILITY)
@@ -226,9 +234,7 @@ def _fresh(root: Path, names: list[str]) -> None:
 @pytest.mark.timeout(900)
 def test_a_host_killed_mid_submission_is_graded_elsewhere_once(queue, faults):
     names = ["k1", "k2", "k3"]
-    _fresh(faults, names)
-    run = Run(faults, queue["url"])
-    run.start()
+    run = _started(faults, queue["url"], names)
     killed = _busy(queue, "a")
     queue["hosts"]["a"].kill()
     results = run.finish()
@@ -244,9 +250,7 @@ def test_a_host_killed_mid_submission_is_graded_elsewhere_once(queue, faults):
 @pytest.mark.timeout(900)
 def test_the_broker_restarted_mid_run(queue, faults):
     names = ["r1", "r2", "r3", "r4"]
-    _fresh(faults, names)
-    run = Run(faults, queue["url"])
-    run.start()
+    run = _started(faults, queue["url"], names)
     _busy(queue, "a")
     broker.stop_broker(queue["broker"])
     time.sleep(2)
@@ -259,9 +263,7 @@ def test_the_broker_restarted_mid_run(queue, faults):
 @pytest.mark.timeout(900)
 def test_the_database_restarted_mid_run(queue, faults):
     names = ["d1", "d2", "d3", "d4"]
-    _fresh(faults, names)
-    run = Run(faults, queue["url"])
-    run.start()
+    run = _started(faults, queue["url"], names)
     _busy(queue, "b")
     database.stop_database()
     time.sleep(5)
@@ -284,9 +286,7 @@ def _grading_processes(cache: Path) -> list[psutil.Process]:
 def test_a_submission_that_kills_its_grader_every_time_is_reported(queue, faults):
     """Each time the poison is being graded its grading process dies; after TRIES it is reported."""
     names = ["p-ok1", "poison", "p-ok2"]
-    _fresh(faults, names)
-    run = Run(faults, queue["url"])
-    run.start()
+    run = _started(faults, queue["url"], names)
     kills = 0
     while run.is_alive():
         for cache in queue["caches"].values():
@@ -325,9 +325,7 @@ def test_an_overrunning_submission_hits_the_time_limit(queue, faults):
 @pytest.mark.timeout(900)
 def test_a_host_whose_engine_dies_gives_its_task_back(queue, faults):
     names = ["e1", "e2", "e3"]
-    _fresh(faults, names)
-    run = Run(faults, queue["url"])
-    run.start()
+    run = _started(faults, queue["url"], names)
     lost = _busy(queue, "b")
     bootstrap.stop_daemon(HOST_B_ENGINE)
     assert not ping(HOST_B_ENGINE.socket)
