@@ -41,6 +41,7 @@ import psutil
 from course import config
 from course.apps import validate
 from course.engine import bootstrap
+from course.grading import exchange
 from course.grading.settings import CELL_TIMEOUT
 from course.layout import Layout
 from course.system import venv
@@ -79,15 +80,12 @@ def prepare_workspace(workspace: Path = WORKSPACE, release: Path | None = None) 
     return workspace
 
 
-def _student_nbgrader_config(course_root: Path, workspace: Path) -> str:
+def _student_nbgrader_config(course_root: Path, workspace: Path, student: str | None = None) -> str:
     """nbgrader settings for the student's Validate and Assignments tabs (not the course's gradebook)."""
-    exchange = Layout(course_root).exchange
     return "\n".join([
         "# Written by course.apps.labserver for the student lab: Validate and the Assignments list.",
         "c = get_config()  # noqa: F821",
-        f"c.CourseDirectory.course_id = {config.COURSE_NAME!r}",
-        f"c.Exchange.root = {str(exchange)!r}",
-        f"c.Exchange.assignment_dir = {str(workspace)!r}",
+        exchange.student_config(course_root, workspace, student).rstrip("\n"),
         f"c.Execute.timeout = {CELL_TIMEOUT}",
         "c.Execute.kernel_manager_class = 'course.grading.execute.SandboxKernelManager'  # confined like the lab's",
         "c.Execute.interrupt_on_timeout = True",
@@ -95,7 +93,7 @@ def _student_nbgrader_config(course_root: Path, workspace: Path) -> str:
     ])
 
 
-def write_config(mode: str, state: Path, course_root: Path, workspace: Path) -> Path:
+def write_config(mode: str, state: Path, course_root: Path, workspace: Path, student: str | None = None) -> Path:
     """Write the mode's Jupyter config folder (put first on ``JUPYTER_CONFIG_PATH``); return it.
 
     It holds which lab plugins are disabled (``labconfig/page_config.json``), which server
@@ -108,7 +106,7 @@ def write_config(mode: str, state: Path, course_root: Path, workspace: Path) -> 
     if mode == "student":
         hidden += [NBGRADER_PLUGIN.format(p) for p in STUDENT_HIDDEN_PLUGINS]
         extensions |= {name: False for name in STUDENT_OFF_EXTENSIONS}
-        (conf / "nbgrader_config.py").write_text(_student_nbgrader_config(course_root, workspace))
+        (conf / "nbgrader_config.py").write_text(_student_nbgrader_config(course_root, workspace, student))
     else:
         (conf / "nbgrader_config.py").unlink(missing_ok=True)  # the course's own file rules
     (conf / "labconfig" / "page_config.json").write_text(
@@ -176,11 +174,9 @@ def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: 
         if not (course_root / "nbgrader_config.py").exists():
             raise LabError(f"{course_root} has no nbgrader_config.py: not a course directory")
         root = cwd = course_root
-        exchange = Layout(course_root).exchange  # the formgrader warns without one
-        exchange.mkdir(parents=True, exist_ok=True)
-        exchange.chmod(0o3777)  # nbgrader's requirement for a shared exchange
+        exchange.ensure(course_root)  # the formgrader warns without one
     state.mkdir(parents=True, exist_ok=True)
-    conf = write_config(mode, state, course_root, root)
+    conf = write_config(mode, state, course_root, root, student if mode == "student" else None)
     venv.ensure_on_path()
     env = {**os.environ, "DOCKER_HOST": docker_host or bootstrap.ensure_engine(),
            "JUPYTER_CONFIG_PATH": os.pathsep.join(filter(None, [str(conf), os.environ.get("JUPYTER_CONFIG_PATH")]))}
