@@ -199,7 +199,11 @@ def collect(ctx: click.Context, assignments: tuple[str, ...]) -> None:
                                      "--exchange` first")
     for name in chosen:
         before = set(layout.students(name))
-        _require(nbgrader_api.collect(name, layout.root), f"collect {name}")
+        outcome = nbgrader_api.collect(name, layout.root)
+        _require(outcome, f"collect {name}")
+        for line in outcome.log.splitlines():
+            if line.startswith("[WARNING]"):  # e.g. a submission under another student's id, not collected
+                console.print(line, markup=False, highlight=False)
         now = layout.students(name)
         console.print(f"collected {name}: {len(now)} submission{'s' if len(now) != 1 else ''}"
                       f" ({len(set(now) - before)} new)")

@@ -13,9 +13,12 @@ hold).
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+
+from nbgrader.exchange.default.collect import ExchangeCollect
 
 from course import config
 from course.layout import Layout
@@ -65,3 +68,67 @@ def parse_due(text: str) -> datetime:
     except ValueError as exc:
         raise ValueError(f"due date {text!r}: {exc}") from None
     return due if zone is None else due.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def student_config(course_root: Path | str, workspace: Path | str, student: str | None = None) -> str:
+    """The nbgrader settings of a student's own commands and Assignments tab (``nbgrader_config.py`` lines).
+
+    ``workspace`` is where assignments are fetched to and submitted from. With ``student`` (a
+    roster id) submissions carry that id whatever Unix user makes them (``vmd-student-<id>``),
+    and the student's cache of submission secrets lives in their workspace, private to them.
+    """
+    lines = [
+        f"c.CourseDirectory.course_id = {config.COURSE_NAME!r}",
+        f"c.Exchange.root = {str(Layout(course_root).exchange)!r}",
+        f"c.Exchange.assignment_dir = {str(workspace)!r}",
+    ]
+    if student:
+        lines += [f"c.CourseDirectory.student_id = {student!r}",
+                  f"c.Exchange.cache = {str(Path(workspace) / CACHE)!r}"]
+    return "\n".join(lines) + "\n"
+
+
+def accounts(student: str) -> set[str]:
+    """The Unix users whose submissions may carry ``student``'s id: their course account (``vmd-student-<id>``),
+    an account named by the id itself, and whoever collects (the instructor, root)."""
+    import getpass
+
+    from course.grading import sandbox
+
+    return {sandbox.student_user(student), student, getpass.getuser(), "root"}
+
+
+def _owner(path: str) -> str:
+    import pwd
+
+    uid = os.stat(path).st_uid
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+class CourseExchangeCollect(ExchangeCollect):
+    """nbgrader's collect, which takes a submission only from the student it names.
+
+    The inbound folder is world-writable, so anyone can submit under another's id; nbgrader
+    only warns ("cheating attempt?") and would collect the newest. Here a submission whose
+    owner is not one of :func:`accounts` of the id it claims is set apart (it never hides that
+    student's own, older one) and left uncollected, with a warning naming who made it.
+    """
+
+    def _path_to_record(self, path: str) -> dict:
+        record = super()._path_to_record(path)
+        owner = _owner(path)
+        if owner not in accounts(record["username"]):
+            record["forged_by"] = owner
+            record["username"] += f"\0{owner}"  # a group of its own: the student's own records are chosen apart
+        return record
+
+    def copy_files(self) -> None:
+        for record in self.src_records:
+            if "forged_by" in record:
+                self.log.warning("Not collecting %s: it claims to be %s's but was submitted by %s", record["filename"],
+                                 record["username"].split("\0")[0], record["forged_by"])
+        self.src_records = [r for r in self.src_records if "forged_by" not in r]
+        super().copy_files()
