@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -99,10 +101,21 @@ def submitted_at(out: subprocess.CompletedProcess) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def klass(tmp_path_factory, engine):
-    """The whole loop, run once; the tests below look at what it left."""
-    base = tmp_path_factory.mktemp("klass")
-    base.chmod(0o755)
+def klass(engine):
+    """The whole loop, run once; the tests below look at what it left.
+
+    Not under pytest's temporary folder: every pytest session that starts on the machine closes
+    ``/tmp/pytest-of-<user>`` to other users again, and the students must reach their homes.
+    """
+    base = Path(tempfile.mkdtemp(prefix="vmd-exchange-"))
+    try:
+        base.chmod(0o755)
+        yield run_class(base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def run_class(base: Path) -> dict:
     root = make_course(base / "course")
     sandbox.open_traversal(Path(sys.executable))
     course(root, "roster", "import", str(config.ROOT / "roster.csv"))
