@@ -226,11 +226,16 @@ def feedback(ctx: click.Context, assignment: str, student: str | None, release_:
     preflight.graded(layout)
     if student:
         preflight.submitted(layout, [assignment], [student])
+    left = nbgrader_api.not_from_exchange(assignment, layout.root) if release_ else []
+    if student and student in left:
+        raise preflight.BadInput(f"{student}'s submission of {assignment} did not come through the exchange, so "
+                                 "they have nothing to fetch feedback by: drop --release and give them feedback/")
     _require(nbgrader_api.generate_feedback(assignment, student, layout.root), f"generate_feedback {assignment}")
     console.print(f"feedback written to feedback/*/{assignment}/")
     if release_:
         _require(nbgrader_api.release_feedback(assignment, student, layout.root), f"release_feedback {assignment}")
-        console.print(f"feedback of {assignment} released to the exchange")
+        console.print(f"feedback of {assignment} released to the exchange"
+                      + (f"; not for {', '.join(left)} (their submissions did not come through it)" if left else ""))
 
 
 @main.group()

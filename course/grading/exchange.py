@@ -132,3 +132,24 @@ class CourseExchangeCollect(ExchangeCollect):
                                  record["username"].split("\0")[0], record["forged_by"])
         self.src_records = [r for r in self.src_records if "forged_by" not in r]
         super().copy_files()
+
+
+def prepare_student(student: str, home: Path, course_root: Path | str = config.ROOT,
+                    workspace: Path | None = None) -> Path:
+    """``student``'s home for the class, as root: their account (``vmd-student-<id>``, made if missing) owns it,
+    mode 0700, with ``~/.jupyter/nbgrader_config.py`` from :func:`student_config` (``workspace``: the home).
+
+    Plain ``nbgrader fetch_assignment/submit/fetch_feedback`` run as that account with this HOME, and
+    a single-user server's Assignments tab, then use the course's exchange under the student's id.
+    Returns the config file.
+    """
+    from course.grading import sandbox
+
+    entry = sandbox.ensure_account(sandbox.student_user(student))
+    settings = home / ".jupyter" / "nbgrader_config.py"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text("c = get_config()  # noqa: F821\n" + student_config(course_root, workspace or home, student))
+    for path in (home, settings.parent, settings):
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+    home.chmod(0o700)
+    return settings

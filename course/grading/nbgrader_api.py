@@ -104,6 +104,19 @@ def generate_feedback(assignment: str, student: str | None = None, root: Path = 
     return Outcome.of(api(root).generate_feedback(assignment, student, force=True))
 
 
+def not_from_exchange(assignment: str, root: Path = config.ROOT) -> list[str]:
+    """Students whose feedback of ``assignment`` cannot be released: their submission did not come through
+    the exchange (it was written into submitted/), so it has no secret for them to fetch it by."""
+    base = Layout(root).submitted()
+    return sorted(p.parent.name for p in base.glob(f"*/{assignment}") if not (p / "submission_secret.txt").exists())
+
+
 def release_feedback(assignment: str, student: str | None = None, root: Path = config.ROOT) -> Outcome:
-    """``nbgrader release_feedback``: the generated feedback into the exchange, for students to fetch."""
-    return Outcome.of(api(root).release_feedback(assignment, student))
+    """``nbgrader release_feedback``: the generated feedback into the exchange, for students to fetch
+    (all but :func:`not_from_exchange`, which nbgrader would stop at)."""
+    from course.grading import exchange
+
+    exchange.ensure(root)
+    settings = course_config(root)
+    settings.CourseDirectory.student_id_exclude = ",".join(not_from_exchange(assignment, root))
+    return Outcome.of(NbGraderAPI(config=settings).release_feedback(assignment, student))

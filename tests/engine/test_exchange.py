@@ -11,7 +11,6 @@ each student fetches their own and cannot read the other's.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -122,14 +121,8 @@ def run_class(base: Path) -> dict:
     released = course(root, "release", ASSIGNMENT, "--exchange", "--due", f"{utcnow() + timedelta(hours=1):%Y-%m-%d %H:%M}")
     homes = {}
     for student in (FULL, LATE):
-        entry = sandbox.ensure_account(sandbox.student_user(student))
         home = homes[student] = base / student
-        (home / ".jupyter").mkdir(parents=True)
-        (home / ".jupyter" / "nbgrader_config.py").write_text(
-            "c = get_config()  # noqa: F821\n" + exchange.student_config(root, home, student))
-        for path in (home, home / ".jupyter", home / ".jupyter" / "nbgrader_config.py"):
-            os.chown(path, entry.pw_uid, entry.pw_gid)
-        home.chmod(0o700)
+        exchange.prepare_student(student, home, root)
         nbgrader(home, "fetch_assignment", ASSIGNMENT)
     answer(homes[FULL], root, "solution")
     answer(homes[LATE], root, "partial")

@@ -11,10 +11,11 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from course import config
 from course.apps.cli import main
-from course.grading import exchange
+from course.grading import exchange, nbgrader_api, students
 from course.grading.scratch import make_course
 from course.grading.settings import course_config
 from course.layout import Layout
+from course.material import lessons
 
 
 @pytest.mark.parametrize(("text", "utc"), [
@@ -72,3 +73,15 @@ def test_collect_with_nothing_in_the_exchange_says_to_release_first(tmp_path):
     assert result.exit_code == 1 and len(lines) == 1
     assert "run `course release ASSIGNMENT --exchange` first" in lines[0]
     assert config.COURSE_NAME not in [p.name for p in Layout(root).exchange.glob("*")]
+
+
+def test_feedback_is_not_released_for_a_submission_that_did_not_come_through_the_exchange(tmp_path):
+    root = make_course(tmp_path / "course", ("engine",))
+    direct = students.write_submission("solution", lessons.get("engine"), root, student="ada").parent
+    through = students.write_submission("solution", lessons.get("engine"), root, student="bo").parent
+    (through / "submission_secret.txt").write_text("s3cret")  # as nbgrader's submit and collect leave it
+    assert nbgrader_api.not_from_exchange("engine", root) == ["ada"]
+    before = sorted(p for p in root.rglob("*"))
+    result, lines = _run(root, "feedback", "engine", "--student", direct.parent.name, "--release")
+    assert result.exit_code == 1 and len(lines) == 1 and "did not come through the exchange" in lines[0]
+    assert sorted(p for p in root.rglob("*")) == before
