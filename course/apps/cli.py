@@ -301,6 +301,9 @@ def autograde(ctx: click.Context, assignments: tuple[str, ...], students: tuple[
             preflight.view()
         results = parallel.autograde(chosen, list(students) or None, layout.root, force=force,
                                      workers=workers, timeout=timeout, unconfined=unconfined)
+    from course.grading import sandbox
+
+    sandbox.protect(layout.root)  # what grading created (autograded/): closed to the students on this machine
     console.print(report.outcome_table(results))
     if any(not r.ok for r in results):
         sys.exit(1)

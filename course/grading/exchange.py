@@ -30,9 +30,14 @@ CACHE = ".nbgrader-cache"
 
 
 def ensure(root: Path | str = config.ROOT) -> Path:
-    """The course's exchange root, created with nbgrader's mode and reachable (o+x) by every user."""
+    """The course's exchange root, created with nbgrader's mode and reachable (o+x) by every user.
+
+    Students then pass through the course directory, so its private paths (solutions and hidden
+    tests, the gradebook, submissions) are closed to other users first.
+    """
     from course.grading import sandbox
 
+    sandbox.protect(root)
     exchange = Layout(root).exchange
     exchange.mkdir(parents=True, exist_ok=True)
     exchange.chmod(ROOT_MODE)

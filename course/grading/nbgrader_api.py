@@ -95,8 +95,13 @@ def release_to_exchange(assignment: str, root: Path = config.ROOT) -> Outcome:
 
 
 def collect(assignment: str, root: Path = config.ROOT) -> Outcome:
-    """``nbgrader collect --update``: each student's latest submission in the exchange into submitted/."""
-    return Outcome.of(api(root).collect(assignment, update=True))
+    """``nbgrader collect --update``: each student's latest submission in the exchange into submitted/
+    (closed to other users: students pass through the course directory to reach the exchange)."""
+    from course.grading import sandbox
+
+    outcome = Outcome.of(api(root).collect(assignment, update=True))
+    sandbox.protect(root)
+    return outcome
 
 
 def generate_feedback(assignment: str, student: str | None = None, root: Path = config.ROOT) -> Outcome:

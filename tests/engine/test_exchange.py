@@ -134,11 +134,12 @@ def run_class(base: Path) -> dict:
     late = submitted_at(nbgrader(homes[LATE], "submit", ASSIGNMENT))
     forged = nbgrader(homes[LATE], "submit", ASSIGNMENT, f"--student={FULL}")  # under the other's id, later still
     collected = course(root, "collect", ASSIGNMENT)
+    submitted_mode = Layout(root).submitted().stat().st_mode
     autograde(root)
     course(root, "feedback", ASSIGNMENT, "--release")
     fetched = {s: nbgrader(homes[s], "fetch_feedback", ASSIGNMENT) for s in (FULL, LATE)}
     return {"root": root, "homes": homes, "released": released, "due": due, "on_time": on_time, "late": late,
-            "forged": forged, "collected": collected, "fetched": fetched}
+            "forged": forged, "collected": collected, "submitted_mode": submitted_mode, "fetched": fetched}
 
 
 def feedback_files(home: Path) -> list[Path]:
@@ -177,6 +178,7 @@ def test_collect_keeps_each_students_own_submission_and_its_timestamp(klass):
     forged_at = submitted_at(klass["forged"])
     assert forged_at > klass["on_time"]
     assert f"submitted by {sandbox.student_user(LATE)}" in klass["collected"]
+    assert not klass["submitted_mode"] & 0o007  # closed to other users as soon as collected
 
 
 def test_autograde_scores_both_and_nbgrader_flags_the_late_one(klass):
@@ -211,3 +213,11 @@ def test_a_student_cannot_read_the_others_feedback_or_list_the_exchange(klass):
     for folder in (outbound_feedback, Layout(root).exchange / config.COURSE_NAME / "inbound"):
         listed = as_student(homes[LATE], "ls", str(folder), check=False)
         assert listed.returncode != 0 and "Permission denied" in listed.stderr
+
+
+def test_passing_through_the_course_directory_a_student_reads_no_solutions_grades_or_submissions(klass):
+    layout, home = Layout(klass["root"]), klass["homes"][LATE]
+    for private in (layout.source(ASSIGNMENT) / NOTEBOOK, layout.gradebook, layout.submitted(FULL, ASSIGNMENT) / NOTEBOOK,
+                    layout.autograded(FULL, ASSIGNMENT) / NOTEBOOK, layout.feedback(FULL, ASSIGNMENT)):
+        refused = as_student(home, "cat", str(private), check=False)
+        assert refused.returncode != 0 and "Permission denied" in refused.stderr, private
