@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from course import config
-from course.grading import report
+from course.grading import report, similarity
 from course.layout import Layout
 
 STYLE = """
@@ -44,8 +44,21 @@ def _plot(root: Path) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def render(root: Path = config.ROOT, items: pd.DataFrame | None = None) -> str:
-    """The report page for the course directory ``root`` (``items``: the item analysis, if already made)."""
+def _alike(root: Path, alike: list) -> str:
+    """Per assignment, how many pairs of students have answers alike, linking its similarity page."""
+    if not alike:
+        return "<p>No assignment has two submissions to compare.</p>"
+    rows = "".join(f'<tr><td><a href="{html.escape(similarity.page(root, sim.assignment).name)}">'
+                   f"{html.escape(sim.assignment)}</a></td><td>{len(sim.students)}</td><td>{len(sim.flagged)}</td>"
+                   f"<td>{html.escape(', '.join(f'{p.a} and {p.b}' for p in sim.flagged[:5]))}</td></tr>"
+                   for sim in alike)
+    return ("<table><tr><th>assignment</th><th>submissions</th><th>pairs alike</th><th>most alike</th></tr>"
+            f"{rows}</table>")
+
+
+def render(root: Path = config.ROOT, items: pd.DataFrame | None = None, alike: list | None = None) -> str:
+    """The report page for the course directory ``root`` (``items``: the item analysis, if already made;
+    ``alike``: the similarities whose pages it links, if any)."""
     items = report.item_analysis(root) if items is None else items
     totals, failed = report.totals_table(root), report.could_not_run(root)
     items = items.rename(columns={"top_feedback": "feedback learners saw most"})
@@ -66,14 +79,15 @@ def render(root: Path = config.ROOT, items: pd.DataFrame | None = None) -> str:
         f'<div class="wide">{_table(items, index=False)}</div>',
         "<h2>Per question</h2>",
         f'<div class="wide">{_table(report.score_table(root))}</div>',
+        *(["<h2>Answers alike</h2>", _alike(root, alike)] if alike is not None else []),
     ]
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Grade report</title>'
             f"<style>{STYLE}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
 
 
-def write(root: Path = config.ROOT, items: pd.DataFrame | None = None) -> Path:
+def write(root: Path = config.ROOT, items: pd.DataFrame | None = None, alike: list | None = None) -> Path:
     """Write ``reports/report.html``; return its path."""
     path = Layout(root).reports / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(root, items), encoding="utf-8")
+    path.write_text(render(root, items, alike), encoding="utf-8")
     return path
