@@ -4,8 +4,8 @@ The fingerprints are copydetect's: winnowed hashes of every run of ``NOISE`` cha
 its tokenizer turned code into a skeleton (names become V, F or O, strings S; spaces and comments
 go), so renaming variables, re-spacing or re-commenting a copy does not hide it. Only what a
 student wrote counts: the answer (solution) cells of the submission, code and written answers
-apart, each cell the student left as released dropped; the released notebook's whole text is the
-boilerplate, so its starter code, its examples and "YOUR ANSWER HERE" never make two students alike.
+apart, without the lines of the released notebook; its whole text is the boilerplate too, so its
+starter code, its examples and "YOUR ANSWER HERE" never make two students alike.
 
 A pair is flagged when at least ``threshold`` of one student's own answer text is also in the
 other's. What they have in common is also measured against the instructor's solution: two
@@ -52,13 +52,22 @@ def answer_cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, str]]:
             if cell.metadata.get("nbgrader", {}).get("solution")]
 
 
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
 def own_answers(submitted: nbformat.NotebookNode, released: nbformat.NotebookNode) -> dict[str, list[str]]:
-    """Kind -> the texts of the answer cells the student changed from the released notebook."""
-    as_released = {gid: text.strip() for gid, _, text in answer_cells(released)}
+    """Kind -> the student's own text in each answer cell: the lines that are not in the released notebook.
+
+    Whole lines of the release (its starter code, its examples pasted in) go before fingerprinting,
+    so they cannot join up into runs no release text has ("def f(x):" followed by a pasted example).
+    """
+    as_released = {line.strip() for cell in released.cells for line in _lines(cell.source)}
     out: dict[str, list[str]] = {kind: [] for kind in KINDS}
-    for gid, kind, text in answer_cells(submitted):
-        if text.strip() and text.strip() != as_released.get(gid):
-            out[kind].append(text)
+    for _, kind, text in answer_cells(submitted):
+        own = [line for line in _lines(text) if line.strip() not in as_released]
+        if own:
+            out[kind].append("\n".join(own))
     return out
 
 
@@ -154,8 +163,10 @@ def analyse(assignment: str, root: Path = config.ROOT, threshold: float = THRESH
         for cell in released.cells:
             released_text[_kind(cell)].append(cell.source)
         source = _read(layout.source(assignment) / name)
-        for _, kind, text in answer_cells(source) if source else ():
-            reference[kind].append(SOLUTION_MARKER.sub("", text))
+        for cell in source.cells if source else ():
+            cell.source = SOLUTION_MARKER.sub("", cell.source)
+        for kind, cells in (own_answers(source, released) if source else {}).items():
+            reference[kind].extend(cells)
         for student, texts in own.items():
             submitted = _read(layout.submitted(student, assignment) / name)
             for kind, cells in (own_answers(submitted, released) if submitted else {}).items():
@@ -214,8 +225,7 @@ def heatmap_png(sim: Similarity) -> bytes:
     m = sim.matrix()
     n = max(len(m), 1)
     fig, ax = plt.subplots(figsize=(2 + 0.45 * n, 1.5 + 0.4 * n))
-    cmap = plt.get_cmap("Reds").copy()
-    cmap.set_bad("#e6e9ee")  # the diagonal
+    cmap = plt.get_cmap("Reds").with_extremes(bad="#e6e9ee")  # bad: the diagonal
     im = ax.imshow(m.to_numpy(dtype=float), vmin=0, vmax=1, cmap=cmap)
     ax.set_xticks(range(len(m)), m.columns, rotation=60, ha="right")
     ax.set_yticks(range(len(m)), m.index)
