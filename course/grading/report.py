@@ -178,10 +178,10 @@ def export(root: Path = config.ROOT, html: bool = False, items: pd.DataFrame | N
     items.to_csv(files["items_csv"], index=False)
     histogram(root, files["histogram"])
     if html:
-        from course.grading import report_html, similarity  # they draw on this module
+        from course.grading import report_html  # it draws on this module
 
         alike = similarities(root) if alike is None else alike
-        files.update({f"similarity-{sim.assignment}": similarity.write(sim, root) for sim in alike})
+        files.update({f"similarity-{sim.assignment}": report_html.write_similarity(sim, root) for sim in alike})
         files["html"] = report_html.write(root, items, alike)
     return files
 
@@ -216,14 +216,14 @@ def show(console, root: Path = config.ROOT, detail: bool = True, html: bool = Fa
 
 def show_similarity(console, assignment: str, root: Path = config.ROOT, threshold: float | None = None) -> Path:
     """Print the pairs of students whose answers to ``assignment`` are alike, write its page; return the page."""
-    from course.grading import similarity
+    from course.grading import report_html, similarity
 
     sim = similarity.analyse(assignment, root, similarity.THRESHOLD if threshold is None else threshold)
     table = sim.table()
     console.print(f"answers alike in {assignment} ({len(sim.students)} submissions, {len(sim.pairs)} pairs), "
                   f"where {100 * sim.threshold:.0f}%+ of one's answer text is in the other's:\n"
                   + (table.to_string(index=False) if not table.empty else "(no pair)"))
-    path = similarity.write(sim, root)
+    path = report_html.write_similarity(sim, root)
     console.print(f"similarity report (open it in a browser): {path.relative_to(root)}")
     return path
 

@@ -15,8 +15,6 @@ way to write it) show a reference share near 1; a copy of a student's own text s
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 import itertools
 from dataclasses import dataclass, field
@@ -31,7 +29,6 @@ import nbformat
 import numpy as np
 import pandas as pd
 from copydetect import CodeFingerprint, compare_files, defaults
-from copydetect.utils import highlight_overlap
 
 from course import config
 from course.grading.students import SOLUTION_MARKER
@@ -207,89 +204,23 @@ def _compare(a: str, b: str, fa: dict[str, CodeFingerprint], fb: dict[str, CodeF
                 per_kind["code"], per_kind["written"], from_ref / common if common else None, slices)
 
 
-# -- the HTML page, beside the grade report -------------------------------------------------------
+# -- the heatmap the report's page shows ------------------------------------------------------------
 
-STYLE = """
-body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 80em; padding: 0 1em; color: #1d2733; }
-h2 { margin-top: 1.8em; border-bottom: 1px solid #ccd; } p.meta { color: #556; }
-table { border-collapse: collapse; margin: .6em 0; } th, td { padding: .3em .7em; border: 1px solid #d5dbe3; }
-th { background: #eef2f7; text-align: left; } .none { color: #2f7d32; }
-.side { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }
-pre { background: #f6f8fa; padding: .6em; white-space: pre-wrap; font-size: 13px; }
-.highlight-red { background: #f8c9c4; } .highlight-green { background: #c8e6c9; } img { max-width: 100%; }
-"""
+LABELLED = 40  # students named on the heatmap's axes up to this many; a larger class is a pattern to scan
 
 
-def heatmap_png(sim: Similarity) -> bytes:
-    """Pairwise similarity of the students as a PNG heatmap."""
+def heatmap_figure(sim: Similarity):
+    """Pairwise similarity of the students (a matplotlib figure; the caller closes it)."""
     m = sim.matrix()
-    n = max(len(m), 1)
-    fig, ax = plt.subplots(figsize=(2 + 0.45 * n, 1.5 + 0.4 * n))
+    n = len(m)
+    side = min(2 + 0.4 * n, 12)
+    fig, ax = plt.subplots(figsize=(side + 1.5, side))
     cmap = plt.get_cmap("Reds").with_extremes(bad="#e6e9ee")  # bad: the diagonal
     im = ax.imshow(m.to_numpy(dtype=float), vmin=0, vmax=1, cmap=cmap)
-    ax.set_xticks(range(len(m)), m.columns, rotation=60, ha="right")
-    ax.set_yticks(range(len(m)), m.index)
+    if n <= LABELLED:
+        ax.set_xticks(range(n), m.columns, rotation=60, ha="right")
+        ax.set_yticks(range(n), m.index)
     ax.set_title(f"{sim.assignment}: answers alike")
     fig.colorbar(im, ax=ax, label="alike")
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def _highlighted(text: str, slices: np.ndarray, css: str) -> str:
-    if slices.size == 0:
-        return html.escape(text)
-    return highlight_overlap(text, slices, f"<span class='{css}'>", "</span>", escape_html=True)[0]
-
-
-def _pair_html(sim: Similarity, pair: Pair) -> str:
-    parts = [f"<h3>{html.escape(pair.a)} and {html.escape(pair.b)}: {100 * pair.similarity:.0f}% alike</h3>"]
-    for kind in KINDS:
-        if kind not in pair.slices:
-            continue
-        sa, sb = pair.slices[kind]
-        parts.append(f"<p>{kind} answers, in common highlighted:</p><div class='side'>"
-                     f"<pre>{_highlighted(sim.texts[pair.a][kind], sa, 'highlight-red')}</pre>"
-                     f"<pre>{_highlighted(sim.texts[pair.b][kind], sb, 'highlight-green')}</pre></div>")
-    return "\n".join(parts)
-
-
-def render(sim: Similarity) -> str:
-    """The similarity page of one assignment (self-contained: styles and the plot inline)."""
-    flagged = sim.flagged
-    table = sim.table().to_html(index=False, border=0) if flagged else (
-        f'<p class="none">No pair is {100 * sim.threshold:.0f}% alike or more.</p>')
-    png = base64.b64encode(heatmap_png(sim)).decode()
-    parts = [
-        f"<h1>Similarity of answers: {html.escape(sim.assignment)}</h1>",
-        (f'<p class="meta">{len(sim.students)} submissions, {len(sim.pairs)} pairs compared with copydetect '
-         f"(winnowed fingerprints of {NOISE}-character runs; in code, names and strings are blanked out, "
-         "so renaming or re-spacing does not hide a copy). Only the students' answer cells count, code and "
-         "written; the released notebook's text is ignored. A pair is listed when at least "
-         f"{100 * sim.threshold:.0f}% of one student's answer text is also in the other's. "
-         "<em>of it reference</em>: the share of what they have in common that is the instructor's own "
-         "solution (near 100%: both wrote the reference answer, a leaked solution or an exercise with one "
-         'natural way to write it). Back to the <a href="report.html">grade report</a>.</p>'),
-        "<h2>Pairs alike</h2>", table,
-        f'<img alt="pairwise similarity of the students" src="data:image/png;base64,{png}">',
-        "<h2>What they have in common</h2>" if flagged else "",
-        *(_pair_html(sim, p) for p in flagged),
-    ]
-    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Similarity: '
-            f"{html.escape(sim.assignment)}</title><style>{STYLE}</style></head><body>\n"
-            + "\n".join(parts) + "\n</body></html>\n")
-
-
-def page(root: Path, assignment: str) -> Path:
-    """Where the similarity page of ``assignment`` goes: beside ``reports/report.html``."""
-    return Layout(root).reports / f"similarity-{assignment}.html"
-
-
-def write(sim: Similarity, root: Path = config.ROOT) -> Path:
-    """Write the page of ``sim``; return its path."""
-    path = page(root, sim.assignment)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(sim), encoding="utf-8")
-    return path
+    return fig

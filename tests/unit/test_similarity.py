@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from course.apps.cli import main
-from course.grading import similarity, students
+from course.grading import report_html, similarity, students
 from course.grading.scratch import make_course
 from course.layout import Layout
 from course.material import lessons
@@ -179,7 +179,7 @@ def test_the_page_shows_the_pairs_the_heatmap_and_what_they_share(course):
     _submit(course, "ada", ADA)
     _submit(course, "cal", ADA_DISGUISED)
     _submit(course, "bea", BEA)
-    page = similarity.write(similarity.analyse("ps", course), course)
+    page = report_html.write_similarity(similarity.analyse("ps", course), course)
     text = page.read_text()
     assert page == Layout(course).reports / "similarity-ps.html"
     assert "<h3>ada and cal:" in text and "<h3>ada and bea" not in text and "highlight-red" in text
