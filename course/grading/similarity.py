@@ -187,20 +187,20 @@ def _compare(a: str, b: str, fa: dict[str, CodeFingerprint], fb: dict[str, CodeF
     slices = {}
     for kind in KINDS:
         x, y = fa[kind], fb[kind]
+        total_a, total_b = total_a + x.token_coverage, total_b + y.token_coverage
         if not x.token_coverage or not y.token_coverage:
-            per_kind[kind] = None
-            total_a, total_b = total_a + x.token_coverage, total_b + y.token_coverage
+            per_kind[kind] = None  # one of them wrote nothing of this kind
             continue
-        _, (sim_x, sim_y), kind_slices = compare_files(x, y)
+        shared = x.hashes & y.hashes
+        per_kind[kind] = 0.0
+        if not shared:  # most pairs of a class: nothing in common to locate
+            continue
+        _, (sim_x, sim_y), slices[kind] = compare_files(x, y)
         sim_x, sim_y = min(float(sim_x), 1.0), min(float(sim_y), 1.0)
         per_kind[kind] = max(sim_x, sim_y)
         got_a, got_b = got_a + sim_x * x.token_coverage, got_b + sim_y * y.token_coverage
-        total_a, total_b = total_a + x.token_coverage, total_b + y.token_coverage
-        shared = x.hashes & y.hashes
         common, from_ref = common + len(shared), from_ref + len(shared & ref[kind])
-        if shared:
-            slices[kind] = kind_slices
-    return Pair(a, b, got_a / total_a if total_a else 0.0, got_b / total_b if total_b else 0.0,
+    return Pair(a, b, float(got_a / total_a) if total_a else 0.0, float(got_b / total_b) if total_b else 0.0,
                 per_kind["code"], per_kind["written"], from_ref / common if common else None, slices)
 
 
