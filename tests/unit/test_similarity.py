@@ -189,28 +189,32 @@ def test_the_page_shows_the_pairs_the_heatmap_and_what_they_share(course):
 # -- the command -----------------------------------------------------------------------------------
 
 
-def test_the_command_prints_a_narrow_table_and_writes_the_page(course):
-    (course / "nbgrader_config.py").write_text("c = get_config()\n")
-    _submit(course, "ada", ADA)
-    _submit(course, "a-student-with-a-long-id", ADA_DISGUISED)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(lessons, "names", lambda: ["ps"])  # the command knows the course's assignments
-        result = CliRunner().invoke(main, ["--root", str(course), "similarity", "ps", "--threshold", "0.9"])
+@pytest.fixture
+def real_course(tmp_path: Path) -> Path:
+    """A scratch copy of this course (source/, release/, config): its real assignments."""
+    return make_course(tmp_path / "course")
+
+
+def test_the_command_prints_a_narrow_table_and_writes_the_page(real_course):
+    for student in ("ada", "a-student-with-a-long-id", "bea"):
+        students.write_submission("untouched" if student == "bea" else "solution", lessons.get("engine"),
+                                  real_course, student=student)
+    result = CliRunner().invoke(main, ["--root", str(real_course), "similarity", "engine", "--threshold", "0.9"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert max(map(len, lines)) <= 100, result.output
-    assert any(ln.split()[:2] == ["a-student-with-a-long-id", "ada"] for ln in lines), result.output
-    assert "reports/similarity-ps.html" in result.output and (course / "reports/similarity-ps.html").exists()
+    rows = [ln.split() for ln in lines if ln.split()[:1] in (["ada"], ["a-student-with-a-long-id"], ["bea"])]
+    assert rows == [["a-student-with-a-long-id", "ada", "100%", "100%", "100%", "100%"]], result.output
+    assert "reports/similarity-engine.html" in result.output
+    assert (real_course / "reports" / "similarity-engine.html").exists()
 
 
-def test_the_command_with_fewer_than_two_submissions(course):
-    (course / "nbgrader_config.py").write_text("c = get_config()\n")
-    _submit(course, "ada", ADA)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(lessons, "names", lambda: ["ps"])
-        result = CliRunner().invoke(main, ["--root", str(course), "similarity", "ps"])
-    assert result.exit_code == 1 and "fewer than two to compare" in result.output
-    assert not (course / "reports").exists()
+def test_the_command_with_fewer_than_two_submissions(real_course):
+    students.write_submission("solution", lessons.get("engine"), real_course, student="ada")
+    result = CliRunner().invoke(main, ["--root", str(real_course), "similarity", "engine"])
+    assert result.exit_code == 1, result.output
+    assert "fewer than two to compare" in result.output and "course collect engine" in result.output
+    assert not (real_course / "reports").exists()
 
 
 # -- the course's own simulated submissions --------------------------------------------------------
