@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -238,8 +239,12 @@ class _Rename(ast.NodeTransformer):
 
 
 def disguised(code: str) -> str:
-    """``code`` with its names changed and re-laid out by ``ast.unparse`` (quotes, spaces, lines)."""
-    tree = ast.parse(code)
+    """``code`` with its names changed and re-laid out by ``ast.unparse`` (quotes, spaces, lines);
+    an answer that is not plain Python (a cell magic) re-spaced only."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return re.sub(r"\s*([=,(])\s*", r" \1 ", code)
     return ast.unparse(_Rename(tree).visit(tree))
 
 
