@@ -35,7 +35,7 @@ from course.grading.students import SOLUTION_MARKER
 from course.layout import Layout
 
 NOISE = defaults.NOISE_THRESHOLD  # copydetect's: shorter runs in common are chance, not copying
-THRESHOLD = 0.5  # honest alternatives of the course's exercises share at most about a fifth
+THRESHOLD = 0.5  # the course's honest alternative answers share at most about a third
 KINDS = ("code", "written")
 
 
@@ -43,10 +43,9 @@ def _kind(cell: nbformat.NotebookNode) -> str:
     return "code" if cell.cell_type == "code" else "written"
 
 
-def answer_cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, str]]:
-    """(grade id, kind, text) of every answer cell: nbgrader's solution cells, code or written."""
-    return [(cell.metadata["nbgrader"].get("grade_id", ""), _kind(cell), cell.source) for cell in nb.cells
-            if cell.metadata.get("nbgrader", {}).get("solution")]
+def answer_cells(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """(kind, text) of every answer cell: nbgrader's solution cells, code or written."""
+    return [(_kind(cell), cell.source) for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("solution")]
 
 
 def _lines(text: str) -> list[str]:
@@ -61,7 +60,7 @@ def own_answers(submitted: nbformat.NotebookNode, released: nbformat.NotebookNod
     """
     as_released = {line.strip() for cell in released.cells for line in _lines(cell.source)}
     out: dict[str, list[str]] = {kind: [] for kind in KINDS}
-    for _, kind, text in answer_cells(submitted):
+    for kind, text in answer_cells(submitted):
         own = [line for line in _lines(text) if line.strip() not in as_released]
         if own:
             out[kind].append("\n".join(own))
@@ -84,7 +83,7 @@ def fingerprint(texts: list[str], kind: str, boilerplate: np.ndarray | None = No
 
 def _hashes(texts: list[str], kind: str, boilerplate: np.ndarray | None = None) -> np.ndarray:
     """Every k-gram hash of ``texts`` (sorted, unique: copydetect's form for boilerplate)."""
-    return np.unique(np.array(sorted(fingerprint(texts, kind, boilerplate).hashes), dtype=np.int64))
+    return np.unique(np.array(list(fingerprint(texts, kind, boilerplate).hashes), dtype=np.int64))
 
 
 @dataclass(frozen=True)
