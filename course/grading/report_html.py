@@ -50,7 +50,7 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _alike(root: Path, alike: list) -> str:
+def alike_section(root: Path, alike: list) -> str:
     """Per assignment, how many pairs of students have answers alike, linking its similarity page."""
     if not alike:
         return "<p>No assignment has two submissions to compare.</p>"
@@ -85,7 +85,7 @@ def render(root: Path = config.ROOT, items: pd.DataFrame | None = None, alike: l
         f'<div class="wide">{_table(items, index=False)}</div>',
         "<h2>Per question</h2>",
         f'<div class="wide">{_table(report.score_table(root))}</div>',
-        *(["<h2>Answers alike</h2>", _alike(root, alike)] if alike is not None else []),
+        *(["<h2>Answers alike</h2>", alike_section(root, alike)] if alike is not None else []),
     ]
     return _page("Grade report", parts)
 

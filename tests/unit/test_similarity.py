@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from course.apps.cli import main
-from course.grading import report_html, similarity, students
+from course.grading import report, report_html, similarity, students
 from course.grading.scratch import make_course
 from course.layout import Layout
 from course.material import lessons
@@ -284,9 +284,9 @@ def simulated(tmp_path_factory) -> Path:
 def test_the_copied_pair_is_flagged_and_the_honest_students_are_not(simulated, assignment):
     sim = similarity.analyse(assignment, simulated)
     flagged = {frozenset((p.a, p.b)) for p in sim.flagged}
-    report = sim.table(flagged_only=False).to_string()
-    assert frozenset(("copier", "partial")) in flagged, report
-    assert not any(flagged_pair & {"honest-1", "honest-2", "untouched"} for flagged_pair in flagged), report
+    table = sim.table(flagged_only=False).to_string()
+    assert frozenset(("copier", "partial")) in flagged, table
+    assert not any(flagged_pair & {"honest-1", "honest-2", "untouched"} for flagged_pair in flagged), table
 
 
 @pytest.mark.parametrize("assignment", lessons.names())
@@ -296,3 +296,13 @@ def test_two_solution_students_are_flagged_as_the_reference(simulated, assignmen
     sim = similarity.analyse(assignment, simulated)
     twins = _pair(sim, "solution", "solution-2")
     assert twins.similarity == 1.0 and twins.reference == 1.0 and twins in sim.flagged
+
+
+def test_the_grade_reports_page_links_a_similarity_page_per_assignment(simulated):
+    alike = report.similarities(simulated)
+    assert [sim.assignment for sim in alike] == lessons.names()
+    section = report_html.alike_section(simulated, alike)
+    for sim in alike:
+        page = report_html.write_similarity(sim, simulated)
+        assert page.parent == Layout(simulated).reports and f'href="{page.name}"' in section
+        assert f"<td>{len(sim.students)}</td><td>{len(sim.flagged)}</td>" in section
