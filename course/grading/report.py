@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -25,6 +26,9 @@ from course import config
 from course.grading import ledger
 from course.layout import Layout
 from course.material import lessons
+
+if TYPE_CHECKING:  # imported where used: copydetect loads only for the pages that need it
+    from course.grading.similarity import Similarity
 
 COLUMNS = ["student", "assignment", "notebook", "question", "score", "max_score", "auto"]
 
@@ -150,7 +154,7 @@ def histogram(root: Path, path: Path) -> Path:
     return path
 
 
-def similarities(root: Path = config.ROOT) -> list:
+def similarities(root: Path = config.ROOT) -> list[Similarity]:
     """The similarity of every assignment (in course order) with two submissions or more to compare."""
     from course.grading import similarity
 
@@ -160,7 +164,7 @@ def similarities(root: Path = config.ROOT) -> list:
 
 
 def export(root: Path = config.ROOT, html: bool = False, items: pd.DataFrame | None = None,
-           alike: list | None = None) -> dict[str, Path]:
+           alike: list[Similarity] | None = None) -> dict[str, Path]:
     """Write the report files under ``root/reports``: nbgrader's CSV, ours, items, histogram (and the pages).
 
     ``items``: the item analysis if the caller has it (it reads every failed submission's notebook).

@@ -50,7 +50,7 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def alike_section(root: Path, alike: list) -> str:
+def alike_section(root: Path, alike: list[similarity.Similarity]) -> str:
     """Per assignment, how many pairs of students have answers alike, linking its similarity page."""
     if not alike:
         return "<p>No assignment has two submissions to compare.</p>"
@@ -62,7 +62,8 @@ def alike_section(root: Path, alike: list) -> str:
             f"{rows}</table>")
 
 
-def render(root: Path = config.ROOT, items: pd.DataFrame | None = None, alike: list | None = None) -> str:
+def render(root: Path = config.ROOT, items: pd.DataFrame | None = None,
+           alike: list[similarity.Similarity] | None = None) -> str:
     """The report page for the course directory ``root`` (``items``: the item analysis, if already made;
     ``alike``: the similarities whose pages it links, if any)."""
     items = report.item_analysis(root) if items is None else items
@@ -95,7 +96,8 @@ def _page(title: str, parts: list[str]) -> str:
             f"<style>{STYLE}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
 
 
-def write(root: Path = config.ROOT, items: pd.DataFrame | None = None, alike: list | None = None) -> Path:
+def write(root: Path = config.ROOT, items: pd.DataFrame | None = None,
+          alike: list[similarity.Similarity] | None = None) -> Path:
     """Write ``reports/report.html``; return its path."""
     path = Layout(root).reports / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
