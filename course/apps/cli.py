@@ -398,6 +398,22 @@ def grades(ctx: click.Context, html: bool) -> None:
 
 
 @main.command()
+@click.argument("assignment")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="List pairs where at least this share of one student's answer text is also in the "
+                   "other's (default 0.5).")
+@click.pass_context
+def similarity(ctx: click.Context, assignment: str, threshold: float | None) -> None:
+    """Pairs of students whose answer cells (code and written) are suspiciously alike; a page in reports/."""
+    from course.apps import preflight
+    from course.grading import report as rep
+
+    layout = _course(ctx)
+    preflight.comparable(layout, _known((assignment,))[0])
+    rep.show_similarity(console, assignment, layout.root, threshold)
+
+
+@main.command()
 def cleanup() -> None:
     """Remove every container, network and volume the course created on the engine."""
     from course.engine import client, remove_labelled

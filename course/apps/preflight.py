@@ -51,6 +51,17 @@ def submitted(layout: Layout, assignments: list[str], students: list[str]) -> No
                            f"check the id, or collect it first with `course collect {assignments[0]}`")
 
 
+def comparable(layout: Layout, assignment: str) -> None:
+    """``assignment`` has a released notebook (the text to ignore) and two submissions or more to compare."""
+    if not any(layout.release(assignment).glob("*.ipynb")):
+        raise BadInput(f"{assignment} has no released notebook in {layout.release(assignment)}: "
+                       f"run `course release {assignment}` first")
+    if len(layout.students(assignment)) < 2:
+        raise BadInput(f"{assignment} has {len(layout.students(assignment))} submission(s) in "
+                       f"{layout.submitted().relative_to(layout.root)}/, fewer than two to compare: "
+                       f"collect them first with `course collect {assignment}`")
+
+
 def graded(layout: Layout) -> None:
     """Something has been graded here: the gradebook exists."""
     if not layout.has_gradebook:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -25,6 +26,9 @@ from course import config
 from course.grading import ledger
 from course.layout import Layout
 from course.material import lessons
+
+if TYPE_CHECKING:  # imported where used: copydetect loads only for the pages that need it
+    from course.grading.similarity import Similarity
 
 COLUMNS = ["student", "assignment", "notebook", "question", "score", "max_score", "auto"]
 
@@ -150,10 +154,22 @@ def histogram(root: Path, path: Path) -> Path:
     return path
 
 
-def export(root: Path = config.ROOT, html: bool = False, items: pd.DataFrame | None = None) -> dict[str, Path]:
-    """Write the report files under ``root/reports``: nbgrader's CSV, ours, items, histogram (and the page).
+def similarities(root: Path = config.ROOT) -> list[Similarity]:
+    """The similarity of every assignment (in course order) with two submissions or more to compare."""
+    from course.grading import similarity
+
+    layout = Layout(root)
+    return [similarity.analyse(name, root) for name in lessons.names()
+            if len(layout.students(name)) >= 2 and any(layout.release(name).glob("*.ipynb"))]
+
+
+def export(root: Path = config.ROOT, html: bool = False, items: pd.DataFrame | None = None,
+           alike: list[Similarity] | None = None) -> dict[str, Path]:
+    """Write the report files under ``root/reports``: nbgrader's CSV, ours, items, histogram (and the pages).
 
     ``items``: the item analysis if the caller has it (it reads every failed submission's notebook).
+    With ``html``, also a similarity page per assignment (``alike``: the similarities, if made), linked
+    from the grade report's page.
     """
     out = Layout(root).reports
     out.mkdir(parents=True, exist_ok=True)
@@ -168,7 +184,9 @@ def export(root: Path = config.ROOT, html: bool = False, items: pd.DataFrame | N
     if html:
         from course.grading import report_html  # it draws on this module
 
-        files["html"] = report_html.write(root, items)
+        alike = similarities(root) if alike is None else alike
+        files.update({f"similarity-{sim.assignment}": report_html.write_similarity(sim, root) for sim in alike})
+        files["html"] = report_html.write(root, items, alike)
     return files
 
 
@@ -186,13 +204,32 @@ def show(console, root: Path = config.ROOT, detail: bool = True, html: bool = Fa
     items = item_analysis(root)
     if detail:
         console.print("\nitem analysis (most failed first):\n" + items.round(2).to_string(index=False))
-    files = export(root, html=html, items=items)
+    alike = similarities(root) if html else []
+    files = export(root, html=html, items=items, alike=alike)
     if "html" in files:
         console.print(f"\nfull report (open it in a browser): {files['html'].relative_to(root)}")
-    others = [p for key, p in files.items() if key != "html"]
+    if alike:
+        counts = ", ".join(f"{sim.assignment} {len(sim.flagged)}" for sim in alike)
+        console.print(textwrap.fill(f"pairs of students with answers alike (similarity-ASSIGNMENT.html): {counts}",
+                                    100))
+    others = [p for key, p in files.items() if key != "html" and not key.startswith("similarity-")]
     console.print(f"{'also' if 'html' in files else 'report files'} in {others[0].parent.relative_to(root)}/: "
                   + ", ".join(p.name for p in others))
     return files
+
+
+def show_similarity(console, assignment: str, root: Path = config.ROOT, threshold: float | None = None) -> Path:
+    """Print the pairs of students whose answers to ``assignment`` are alike, write its page; return the page."""
+    from course.grading import report_html, similarity
+
+    sim = similarity.analyse(assignment, root, similarity.THRESHOLD if threshold is None else threshold)
+    table = sim.table()
+    console.print(f"answers alike in {assignment} ({len(sim.students)} submissions, {len(sim.pairs)} pairs), "
+                  f"where {100 * sim.threshold:.0f}%+ of one's answer text is in the other's:\n"
+                  + (table.to_string(index=False) if not table.empty else "(no pair)"))
+    path = report_html.write_similarity(sim, root)
+    console.print(f"similarity report (open it in a browser): {path.relative_to(root)}")
+    return path
 
 
 def outcome_table(results: list) -> str:

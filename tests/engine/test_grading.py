@@ -87,3 +87,8 @@ def test_what_the_demo_prints_last_fits_100_columns(graded, course_root):
     assert header.split() == [lesson.assignment for lesson in LESSONS]
     assert any(ln.startswith("solution") and "10/10" in ln for ln in lines)
     assert files["html"].exists() and "reports/report.html" in out.getvalue()
+    page = files["html"].read_text()
+    for lesson in LESSONS:  # a similarity page beside it for each assignment, linked from it
+        alike = files[f"similarity-{lesson.assignment}"]
+        assert alike.parent == files["html"].parent and f'href="{alike.name}"' in page
+    assert any(ln.startswith("pairs of students with answers alike") for ln in lines)
