@@ -23,7 +23,7 @@ from pathlib import Path
 
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import BaseConverter
-from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
+from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from nbgrader.utils import capture_log, temp_attrs
 from sqlalchemy.exc import InterfaceError, OperationalError
 from tqdm.auto import tqdm
@@ -120,7 +120,9 @@ def record(answer: dict, root: Path) -> Graded:
         with temp_attrs(api.coursedir, assignment_id=assignment, student_id=student):
             app = Record(coursedir=api.coursedir, parent=api)
             app.returned = str(layout.returned())
-            app.autograde_preprocessors = [SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+            # The host's autograde checked the cells' metadata before running them (CheckCellMetadata),
+            # and kernels cannot write the notebook it returns: the writer does not validate it again.
+            app.autograde_preprocessors = [SaveAutoGrades, AssignLatePenalties]
             app.force, app.create_student = True, True
             return nbgrader_api.Outcome.of(capture_log(app))
 

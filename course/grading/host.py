@@ -104,25 +104,28 @@ class Host:
         self.worker: parallel.Worker | None = None
 
     def course(self, payload: dict) -> Path:
-        """The host's course directory for the task's course, with the task's assignment generated."""
+        """The host's course directory for the task's course (the assignment not yet generated)."""
         root = config.CACHE / "host" / payload["course"]
-        assignment, source = payload["assignment"], payload["source"]
         root.mkdir(parents=True, exist_ok=True)
-        marker = root / f".source-{assignment}"
-        with open(root / ".lock", "a") as lock:  # the host's other worker processes share the directory
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not marker.exists() or marker.read_text() != source_digest(source):
-                decode(source, Layout(root).source(assignment))
-                outcome = nbgrader_api.generate(assignment, root)
-                if not outcome.ok:
-                    raise RuntimeError(f"generate_assignment {assignment} failed on this host:\n{outcome.error}")
-                marker.write_text(source_digest(source))
-            if sandbox.available():
-                sandbox.prepare(root)
         if root != self.root:
             self.close()
             self.root = root
         return root
+
+    def generate(self, payload: dict) -> None:
+        """The task's assignment generated in this host's course directory, once per source."""
+        assignment, source = payload["assignment"], payload["source"]
+        marker = self.root / f".source-{assignment}"
+        with open(self.root / ".lock", "a") as lock:  # the host's other worker processes share the directory
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not marker.exists() or marker.read_text() != source_digest(source):
+                decode(source, Layout(self.root).source(assignment))
+                outcome = nbgrader_api.generate(assignment, self.root)
+                if not outcome.ok:
+                    raise RuntimeError(f"generate_assignment {assignment} failed on this host:\n{outcome.error}")
+                marker.write_text(source_digest(source))
+            if sandbox.available():
+                sandbox.prepare(self.root)
 
     def grader(self, second_engine: bool) -> parallel.Worker:
         """This process's grading process (and sandbox slot), started on first use or after a death."""
@@ -175,10 +178,20 @@ def grade_task(self, payload: dict) -> dict:
     if not ping():
         _give_back(self, "this host's Docker Engine does not answer")
     root = _HOST.course(payload)
+    # The slot's guard and the grading process start (it imports nbgrader) before the assignment is
+    # generated: on a host's first task, and a second worker process waiting for the first's generation,
+    # they overlap instead of adding up.
+    try:
+        grader = _HOST.grader(payload.get("second_engine", False))
+        _HOST.generate(payload)
+    except Exception:
+        if not ping():  # the engine went away under the slot's guard: not this submission's fault
+            _give_back(self, "this host's Docker Engine stopped answering")
+        raise
     decode(payload["files"], Layout(root).submitted(student, assignment))
     start = time.monotonic()
     try:
-        graded = _HOST.grader(payload.get("second_engine", False)).grade(assignment, student, True, None)
+        graded = grader.grade(assignment, student, True, None)
     except SoftTimeLimitExceeded:
         _HOST.stop(assignment, student)
         graded = Graded(student, assignment, False, f"grading stopped after {time.monotonic() - start:.0f} s "
