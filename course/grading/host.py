@@ -29,6 +29,7 @@ import hashlib
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -178,12 +179,13 @@ def grade_task(self, payload: dict) -> dict:
     if not ping():
         _give_back(self, "this host's Docker Engine does not answer")
     root = _HOST.course(payload)
-    # The slot's guard and the grading process start (it imports nbgrader) before the assignment is
-    # generated: on a host's first task, and a second worker process waiting for the first's generation,
-    # they overlap instead of adding up.
+    # On a host's first task the assignment is generated (nbgrader, in a thread) while the slot's guard
+    # and the grading process start: they overlap instead of adding up.
     try:
-        grader = _HOST.grader(payload.get("second_engine", False))
-        _HOST.generate(payload)
+        with ThreadPoolExecutor(1) as pool:
+            generating = pool.submit(_HOST.generate, payload)
+            grader = _HOST.grader(payload.get("second_engine", False))
+            generating.result()
     except Exception:
         if not ping():  # the engine went away under the slot's guard: not this submission's fault
             _give_back(self, "this host's Docker Engine stopped answering")
