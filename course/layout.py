@@ -63,6 +63,11 @@ class Layout:
         return self.root / "variant.secret"
 
     @property
+    def variant_pins(self) -> Path:
+        """On a grader host (no secret): each graded submission's values, as the instructor's machine sent them."""
+        return self.root / "variant.pins"
+
+    @property
     def has_gradebook(self) -> bool:
         """True once the course has a gradebook (opening a missing SQLite one would create it)."""
         return self.gradebook_url.exists() or self.gradebook.exists()
@@ -106,7 +111,7 @@ class Layout:
     def private(self) -> list[Path]:
         """What no graded submission may read: solutions and hidden tests, others' work, grades, history."""
         return [self.source(), self.submitted(), self.autograded(), self.feedback(), self.reports,
-                self.gradebook, self.gradebook_url, self.variant_secret, self.root / ".git", self.root / "course" / "material", self.exchange,
+                self.gradebook, self.gradebook_url, self.variant_secret, self.variant_pins, self.root / ".git", self.root / "course" / "material", self.exchange,
                 self.student_workspace, self.returned()]
 
     def students(self, assignment: str) -> list[str]:

@@ -3,7 +3,8 @@
 The secret is made once per course directory (``variant.secret``, mode 0600, like
 ``gradebook.url``) and never leaves the processes that run as root: a kernel is handed only its
 student's values (:data:`course.lab.variant.ENV`), for the grader by :class:`RecordVariant` from
-the submission's student id, for a lab by :func:`kernel_env` from the login.
+the submission's student id, for a lab by :func:`kernel_env` from the login. A grader host of the
+queue has no secret: each task carries its submission's values, which the host pins (:func:`pin`).
 """
 
 from __future__ import annotations
@@ -36,9 +37,24 @@ def secret(root: Path = config.ROOT) -> bytes:
     return bytes.fromhex(path.read_text().strip())
 
 
+def _pin_path(student: str, assignment: str, root: Path) -> Path:
+    return Layout(root).variant_pins / assignment / f"{student}.json"
+
+
 def of(student: str, assignment: str, root: Path = config.ROOT) -> dict[str, Value]:
-    """``student``'s values for ``assignment`` (empty if its lesson varies nothing)."""
+    """``student``'s values for ``assignment`` (empty if its lesson varies nothing); a grader host's pinned ones."""
+    pinned = _pin_path(student, assignment, root)
+    if pinned.exists():
+        return json.loads(pinned.read_text())
     return derive(secret(root), student, assignment, lessons.get(assignment).params)
+
+
+def pin(student: str, assignment: str, values: dict[str, Value], root: Path) -> None:
+    """On a grader host: grade ``student``'s submission against ``values``, derived where the secret is."""
+    path = _pin_path(student, assignment, root)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text(json.dumps(values))
+    path.chmod(0o600)
 
 
 def kernel_env(student: str, assignments: list[str] | None = None, root: Path = config.ROOT) -> dict[str, str]:

@@ -32,7 +32,7 @@ def test_private_paths_hold_solutions_grades_and_others_work(tmp_path):
     private = {p.relative_to(tmp_path).as_posix() for p in Layout(tmp_path).private()}
     assert {"source", "submitted", "autograded", "feedback", "reports", "gradebook.db", ".git",
             "course/material", ".cache/exchange", ".cache/student", "gradebook.url", ".cache/returned",
-            "variant.secret"} == private
+            "variant.secret", "variant.pins"} == private
     assert "release" not in private
 
 

@@ -126,3 +126,14 @@ def test_variants_show_gives_the_instructor_a_students_values(tmp_path):
             assert re.search(rf"{assignment}\s.*{name}\s.*\s{re.escape(str(value))}\s", out.output), out.output
     wrong = CliRunner().invoke(cli.main, ["--root", str(tmp_path), "variants", "show", "ada", "nope"])
     assert wrong.exit_code != 0 and "the course has" in wrong.output
+
+
+def test_a_grader_host_grades_against_the_values_it_was_sent(tmp_path):
+    """A host of the queue has no secret: the task's values, pinned, are what its kernels get."""
+    writer, host = tmp_path / "writer", tmp_path / "host"
+    writer.mkdir()
+    mine = variants.of("ada", "containers", writer)
+    variants.pin("ada", "containers", mine, host)
+    assert variants.of("ada", "containers", host) == mine
+    assert not (host / "variant.secret").exists()
+    assert stat.S_IMODE((host / "variant.pins" / "containers" / "ada.json").stat().st_mode) == 0o600
