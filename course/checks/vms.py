@@ -98,9 +98,11 @@ def boot_configured(fn, memory_mb: int, cpus: int) -> None:
 
 def my_machine(machine, cpus: int = 2) -> None:
     """`my_machine` is a running VM with the learner's own memory (their variant's ``vm_memory_mb``)."""
+    want = int(variant.value("vms", "vm_memory_mb"))
+    expect(machine is not None, "`my_machine` is not set.",
+           f"boot your own machine in the exercise's cell: my_machine = boot_configured({want}, {cpus}).")
     try:
-        _expect_configured(machine, int(variant.value("vms", "vm_memory_mb")), cpus, "`my_machine`",
-                           "your exercise asks for")
+        _expect_configured(machine, want, cpus, "`my_machine`", "your exercise asks for")
     finally:
         if hasattr(machine, "shutdown"):
             machine.shutdown()

@@ -196,7 +196,7 @@ large.shutdown()
 Write `boot_configured(memory_mb, cpus)` that boots a VM with that much memory and that
 many CPUs and returns it, running. Then use it to boot **your own machine**, `my_machine`,
 with your own memory size, `vm_memory_mb` from the table under this text, and 2 CPUs.
-(The tests check the guest's own view and shut them down.)
+(The tests check each guest's own view and shut it down.)
 """,
             params=(Param("vm_memory_mb", "your machine's memory, in MiB", default=224, choices=(128, 224, 320)),),
             solution="""
@@ -211,9 +211,7 @@ my_machine = boot_configured({{vm_memory_mb}}, 2)
 """,
             tests="""
 check.boot_configured(boot_configured, 160, 1)
-### BEGIN HIDDEN TESTS
-check.my_machine(my_machine, cpus=2)
-### END HIDDEN TESTS
+check.my_machine(globals().get("my_machine"), cpus=2)
 """,
         ),
         Exercise(
