@@ -84,6 +84,16 @@ def start_sandbox(api, hostname):
                          capture_output=True, text=True, check=True).stdout.strip()
     return api.containers.get(cid)
 '''),
+    # Reads the value instead of typing it: correct (and, honestly, it would survive being copied).
+    Answer(2, "reads-its-own-value", r'''
+from course.lab import variant
+
+
+def start_sandbox(api, hostname):
+    limit = f"{variant.value('containers', 'memory_mb')}m"
+    return api.containers.run(lab.BASE_IMAGE, "sleep 600", detach=True, hostname=hostname, mem_limit=limit,
+                              memswap_limit=limit)
+'''),
     Answer(2, "no-memswap-limit", r'''
 def start_sandbox(api, hostname):
     return api.containers.run(lab.BASE_IMAGE, "sleep 600", detach=True, hostname=hostname, mem_limit="{{memory_mb}}m")
