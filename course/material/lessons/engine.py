@@ -402,7 +402,7 @@ The engine can do the filtering itself. Set `my_query` to the path, with its que
 the `GET` that asks the engine for **every** container, running or not, that carries your own
 label, `team_label` in the table under this text: `/containers/json?all=1&filters=...`, the
 filter `{"label": ["key=value"]}` written as URL-encoded JSON (`urllib.parse.quote`). Try it:
-`http_get(SOCKET, my_query)`. The tests send your path to the engine, beside containers of
+`http_get(SOCK, my_query)`. The tests send your path to the engine, beside containers of
 their own with your label and with another value of its key.
 """,
             params=(Param("team_label", "the label your query asks for", default="team=blue",
