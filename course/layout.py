@@ -58,6 +58,16 @@ class Layout:
         return self.root / "gradebook.url"
 
     @property
+    def variant_secret(self) -> Path:
+        """A private file holding the secret each student's exercise values are derived from."""
+        return self.root / "variant.secret"
+
+    @property
+    def variant_pins(self) -> Path:
+        """On a grader host (no secret): each graded submission's values, as the instructor's machine sent them."""
+        return self.root / "variant.pins"
+
+    @property
     def has_gradebook(self) -> bool:
         """True once the course has a gradebook (opening a missing SQLite one would create it)."""
         return self.gradebook_url.exists() or self.gradebook.exists()
@@ -109,7 +119,8 @@ class Layout:
         keep each one's submissions and feedback from the others (:mod:`course.grading.exchange`).
         """
         return [self.source(), self.submitted(), self.autograded(), self.feedback(), self.reports,
-                self.gradebook, self.gradebook_url, self.root / ".git", self.root / "course" / "material",
+                self.gradebook, self.gradebook_url, self.variant_secret, self.variant_pins, self.root / ".git",
+                self.root / "course" / "material",
                 self.student_workspace, self.returned()]
 
     def students(self, assignment: str) -> list[str]:

@@ -397,6 +397,27 @@ def grades(ctx: click.Context, html: bool) -> None:
     rep.show(console, layout.root, html=html)
 
 
+@main.group()
+def variants() -> None:
+    """Each student's own values for the varied exercises (derived from the course's private secret)."""
+
+
+@variants.command("show")
+@click.argument("student")
+@click.argument("assignment", required=False)
+@click.pass_context
+def variants_show(ctx: click.Context, student: str, assignment: str | None) -> None:
+    """STUDENT's values for ASSIGNMENT (default: every assignment that varies some)."""
+    from course.grading import variants as var
+
+    layout = _course(ctx)
+    table = Table("assignment", "name", "what", "value", title=f"variant of {student}")
+    for name in _known((assignment,) if assignment else ()):
+        for param, meaning, value in var.describe(student, name, layout.root):
+            table.add_row(name, param, meaning, str(value))
+    console.print(table)
+
+
 @main.command()
 @click.argument("assignment")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None,

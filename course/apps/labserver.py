@@ -181,12 +181,14 @@ def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: 
     env = {**os.environ, "DOCKER_HOST": docker_host or bootstrap.ensure_engine(),
            "JUPYTER_CONFIG_PATH": os.pathsep.join(filter(None, [str(conf), os.environ.get("JUPYTER_CONFIG_PATH")]))}
     env.pop("COURSE_SESSION", None)
+    env.pop("COURSE_VARIANT", None)  # only a login gives a lab its own values (course.lab.variant)
     if student and mode == "student":
         if not docker_host or not docker_host.startswith("unix://"):
             raise LabError("a confined student lab needs the student's guard socket as docker_host")
-        from course.grading import sandbox
+        from course.grading import sandbox, variants
 
         env |= sandbox.confine_student(student, root, Path(docker_host.removeprefix("unix://")))
+        env |= variants.kernel_env(student, root=course_root)  # their own values, never the secret
     if session:
         env["COURSE_SESSION"] = session
     token = token or secrets.token_hex(16)

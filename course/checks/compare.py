@@ -16,7 +16,7 @@ import pandas as pd
 
 from course import lab
 from course.checks.feedback import Feedback, boolean, call, expect, number
-from course.lab import measure
+from course.lab import measure, variant
 
 COLUMNS = measure.COLUMNS
 NUMBERS = ["start_s", "memory_mb", "disk_mb"]
@@ -150,4 +150,14 @@ def conclusions(ns: dict, strict: bool = False) -> None:
 
 def _need_data(data) -> None:
     expect(isinstance(data, pd.DataFrame) and not data.empty and set(COLUMNS) <= set(data.columns),
-           "there are no measurements in `data`.", "finish Exercise 1, then run the cell `data = collect(3)`.")
+           "there are no measurements in `data`.", "finish Exercise 1, whose cell sets `data = collect(...)`.")
+
+
+def your_data(data) -> None:
+    """`data` holds the learner's own number of runs of each kind (their variant's ``repeats``)."""
+    _need_data(data)
+    want = int(variant.value("compare", "repeats"))
+    counts = data["kind"].value_counts().to_dict()
+    expect(counts == {"vm": want, "container": want},
+           f"your data has {counts.get('vm', 0)} VM run(s) and {counts.get('container', 0)} container run(s); your "
+           f"exercise asks for {want} of each.", f"set data = collect({want}), your own number of repeats.")

@@ -24,7 +24,7 @@ from course.checks.engine_state import MiB, cgroup_memory_limit, exec_text, remo
 from course.checks.feedback import Feedback, call, expect
 from course.engine.labelled import LabelledClient, session_client
 from course.images import BASE, image_ref
-from course.lab import rawapi
+from course.lab import rawapi, variant
 
 
 def engine_facts(fn, api: docker.DockerClient, exact: bool = False) -> None:
@@ -101,8 +101,19 @@ def _expect_no_swap(fn, memory: int, swap: int) -> None:
                    f'pass memswap_limit equal to mem_limit (memswap_limit="{mib}m"): memory plus swap, no more.')
 
 
+def _memory_problem(memory: int, want: int) -> str:
+    """What is wrong with a container's memory limit, in the learner's units."""
+    if memory == 0:
+        return f"your container has no memory limit; your exercise asks for {want} MiB."
+    if memory % MiB == 0:
+        return f"your container has a {memory // MiB} MiB limit; your exercise asks for {want} MiB."
+    return (f"your container's memory limit is {memory} bytes ({memory / MiB:.1f} MiB); your exercise asks for "
+            f"{want} MiB, which is {want * MiB} bytes.")
+
+
 def sandbox(fn, api: docker.DockerClient, hostname: str, inside: bool = False) -> None:
-    """`start_sandbox(api, hostname)` returns a running container with that hostname, 64 MiB and no swap."""
+    """`start_sandbox(api, hostname)` returns a running container with that hostname, the learner's own
+    memory limit (their variant's ``memory_mb``) and no swap."""
     with _watched(api) as (watched, relay):
         returned = call(fn, watched, hostname)
     expect(isinstance(returned, Container), f"`start_sandbox` returned {type(returned).__name__}, not a Container.",
@@ -118,11 +129,9 @@ def sandbox(fn, api: docker.DockerClient, hostname: str, inside: bool = False) -
         got = container.attrs["Config"]["Hostname"]
         expect(got == hostname, f"its hostname is {got!r}, expected {hostname!r}.",
                "pass hostname=hostname to containers.run.")
-        memory = container.attrs["HostConfig"]["Memory"]
-        expect(memory == 64 * MiB,
-               f"its memory limit is {memory} bytes" + (" (no limit)" if memory == 0 else "")
-               + f"; 64 MiB is {64 * MiB} bytes.",
-               'pass mem_limit="64m" (a bare number means bytes).')
+        memory, want = container.attrs["HostConfig"]["Memory"], variant.value("containers", "memory_mb")
+        expect(memory == want * MiB, _memory_problem(memory, want),
+               f'pass mem_limit="{want}m", your own value (a bare number means bytes).')
         asked = [(mem, swap) for body, mem, swap in _asked_limits(relay) if _field(body, "Hostname") == hostname]
         mem, swap = asked[-1] if asked else (memory, container.attrs["HostConfig"]["MemorySwap"])
         _expect_no_swap(fn, mem, swap)
@@ -130,7 +139,8 @@ def sandbox(fn, api: docker.DockerClient, hostname: str, inside: bool = False) -
             seen = exec_text(container, "hostname")
             expect(seen == hostname, f"inside, `hostname` prints {seen!r}.", "set hostname= when creating it.")
             limit = cgroup_memory_limit(container)
-            expect(limit == 64 * MiB, f"inside, the cgroup limit reads {limit} bytes.", 'use mem_limit="64m".')
+            expect(limit == want * MiB, f"inside, the cgroup limit reads {limit} bytes; your exercise asks for "
+                   f"{want} MiB.", f'use mem_limit="{want}m".')
 
 
 def host_pid(fn, api: docker.DockerClient, proc: bool = False) -> None:

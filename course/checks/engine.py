@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import reprlib
 import secrets
 import socket
+import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,7 +27,7 @@ import docker
 from course.checks.engine_state import removed_after
 from course.checks.feedback import Feedback, call, expect
 from course.images import BASE, image_ref
-from course.lab import rawapi
+from course.lab import rawapi, variant
 
 #: Seconds a learner's socket may wait for data before the check gives up on it.
 SOCKET_TIMEOUT = 20.0
@@ -282,3 +284,47 @@ def count_labelled(fn: Callable, api: docker.DockerClient, cases: list[tuple[int
     got = _call(fn, rawapi.engine_socket_path(), nobody)
     expect(got == 0, f"`{fn.__name__}(socket_path, {nobody!r})` returned {got!r}; no container has that label.",
            "count only containers whose label has exactly that key and value.")
+
+
+def _query_labels(path: str) -> tuple[list[str], bool]:
+    """The labels a ``/containers/json`` path filters on (list or legacy map form), and whether it asks for all."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+    raw = query.get("filters", ["{}"])[-1]
+    try:
+        filters = json.loads(raw)
+    except ValueError:
+        raise Feedback(f"the filters of `my_query` are {raw!r}: not JSON.",
+                       'URL-encode the JSON: urllib.parse.quote(json.dumps({"label": ["key=value"]})).') from None
+    labels = filters.get("label", []) if isinstance(filters, dict) else []
+    return sorted(labels), query.get("all", ["0"])[-1].lower() in ("1", "true")
+
+
+def my_query(path: object, api: docker.DockerClient | None = None) -> None:
+    """`my_query` lists every container with the learner's own label (their variant's ``team_label``);
+    with ``api``, the engine answers it beside containers of the check's own."""
+    label = str(variant.value("engine", "team_label"))
+    expect(isinstance(path, str) and urllib.parse.urlsplit(path).path == "/containers/json",
+           f"`my_query` is {reprlib.repr(path)}, not a path of GET /containers/json.",
+           'start it with "/containers/json?all=1&filters=".')
+    labels, everything = _query_labels(path)
+    expect(labels == [label], f"your query filters on the label(s) {labels}; your exercise asks for {label}.",
+           f"filter on your own label: {{\"label\": [\"{label}\"]}}, URL-encoded.")
+    expect(everything, "your query lists running containers only: /containers/json leaves out the others.",
+           "add all=1 to the query string.")
+    if api is None:
+        return
+    key, value = label.split("=", 1)
+    made = [api.containers.run(image_ref(BASE), "sleep 120", detach=True, labels={key: value}),
+            api.containers.create(image_ref(BASE), "true", labels={key: value})]
+    other = api.containers.create(image_ref(BASE), "true", labels={key: f"not-{value}"})
+    with removed_after(*made, other):
+        reply = reference_http_get(rawapi.engine_socket_path(), path)
+        status = reply.split(b"\r\n", 1)[0].decode(errors="replace")
+        expect(b" 200 " in reply.split(b"\r\n", 1)[0], f"the engine answered `my_query` with {status!r}.",
+               "URL-encode the filter (urllib.parse.quote), so the request line has no spaces or quotes.")
+        listed = {c["Id"] for c in json.loads(reply.partition(b"\r\n\r\n")[2])}
+        mine = {c.id for c in made}
+        expect(mine <= listed and other.id not in listed,
+               f"the engine listed {len(listed & mine)} of the 2 containers with {label}"
+               + (f" and the one with {key}=not-{value}" if other.id in listed else "") + ".",
+               f"filter on exactly {label}, with all=1.")

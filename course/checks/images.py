@@ -25,7 +25,7 @@ from docker.models.images import Image
 from course import config
 from course.checks.feedback import Feedback, call, expect
 from course.images import BASE, image_ref
-from course.lab import dockerfiles
+from course.lab import dockerfiles, variant
 from course.services import registry
 
 #: The Dockerfile learners read in exercise 2, and the file its COPY needs.
@@ -141,9 +141,10 @@ def greeter(fn: Callable, api: docker.DockerClient, name: str, full: bool = Fals
                'write CMD in exec form, a JSON list: CMD ["sh", "greet.sh"].')
         expect(cmd, "the image has no CMD, so a container of it does not know what to run.",
                'add CMD ["sh", "greet.sh"].')
-        workdir = cfg.get("WorkingDir")
-        expect(bool(workdir) and _same_path(workdir, "/app"), f"the image's working directory is {workdir or 'not set (/)'}, not /app.",
-               "add WORKDIR /app (before COPY, so greet.sh lands there).")
+        workdir, want_dir = cfg.get("WorkingDir"), str(variant.value("images", "workdir"))
+        expect(bool(workdir) and _same_path(workdir, want_dir),
+               f"the image's working directory is {workdir or 'not set (/)'}; your exercise asks for {want_dir}.",
+               f"add WORKDIR {want_dir}, your own directory (before COPY, so greet.sh lands there).")
         greeting = _env(image).get("GREETING")
         expect(greeting == f"Hello, {name}",
                f"GREETING is {greeting!r} in the image, expected {f'Hello, {name}'!r}."
@@ -153,13 +154,13 @@ def greeter(fn: Callable, api: docker.DockerClient, name: str, full: bool = Fals
         expect(title == name, f"the label {TITLE_LABEL} is {title!r}, expected {name!r}.",
                f'add LABEL {TITLE_LABEL}="{name}".')
         status, output = _run(api, image)
-        want = f"Hello, {name} from /app ({token})"
+        want = f"Hello, {name} from {want_dir.rstrip('/')} ({token})"
         expect(status == 0 and output == want,
                f"the container printed {output!r} (exit status {status}), expected {want!r}.",
-               "COPY greet.sh into /app and make CMD run it with sh; the tests bring their own greet.sh.")
+               f"COPY greet.sh into {want_dir} and make CMD run it with sh; the tests bring their own greet.sh.")
         if full:
             status, output = _run(api, image, environment={"GREETING": "Bonjour"})
-            want = f"Bonjour from /app ({token})"
+            want = f"Bonjour from {want_dir.rstrip('/')} ({token})"
             expect(output == want, f"run with GREETING=Bonjour, the container printed {output!r}, expected {want!r}.",
                    "let greet.sh read $GREETING at run time (ENV sets a default a `docker run -e` overrides).")
 

@@ -10,6 +10,7 @@ import psutil
 
 from course import lab
 from course.checks.feedback import Feedback, call, expect
+from course.lab import variant
 
 #: The guest's /proc/uptime is read to 0.01 s, and an answer may round it to a whole second.
 UPTIME_SLACK_S = 1.0
@@ -69,21 +70,39 @@ def guest_facts(fn, machine, exact: bool = False) -> None:
                'run "nproc" in the guest.')
 
 
+def _expect_configured(machine, memory_mb: int, cpus: int, what: str, asked: str) -> None:
+    """``machine`` is a running VM whose guest sees ``memory_mb`` (a little less) and ``cpus``; ``what``
+    names it in the feedback, ``asked`` says who asked for those values."""
+    expect(hasattr(machine, "run") and hasattr(machine, "memory_kb"),
+           f"{what} is {type(machine).__name__}, not a booted VM.",
+           "return what vm.boot(memory_mb=..., cpus=...) gives you.")
+    expect(machine.alive, "the VM is not running any more.", "return it without shutting it down.")
+    seen = machine.memory_kb() / 1024
+    # The guest kernel keeps about 50-60 MiB for itself: MemTotal is a little under what was asked.
+    expect(memory_mb - 64 <= seen <= memory_mb,
+           f"the guest sees {seen:.0f} MiB; {asked} {memory_mb} MiB (it should see a little less).",
+           f"pass memory_mb={memory_mb} to vm.boot.")
+    expect(machine.cpus() == cpus, f"the guest sees {machine.cpus()} CPU(s); asked for {cpus}.",
+           f"pass cpus={cpus} to vm.boot.")
+
+
 def boot_configured(fn, memory_mb: int, cpus: int) -> None:
     """`boot_configured(memory_mb, cpus)` returns a running VM with that memory and CPUs."""
     machine = call(fn, memory_mb, cpus)
     try:
-        expect(hasattr(machine, "run") and hasattr(machine, "memory_kb"),
-               f"`boot_configured` returned {type(machine).__name__}, not a booted VM.",
-               "return what vm.boot(memory_mb=..., cpus=...) gives you.")
-        expect(machine.alive, "the VM is not running any more.", "return it without shutting it down.")
-        seen = machine.memory_kb() / 1024
-        # The guest kernel keeps about 50-60 MiB for itself: MemTotal is a little under what was asked.
-        expect(memory_mb - 64 <= seen <= memory_mb,
-               f"the guest sees {seen:.0f} MiB; asked for {memory_mb} MiB (it should see a little less).",
-               "pass memory_mb=memory_mb to vm.boot.")
-        expect(machine.cpus() == cpus, f"the guest sees {machine.cpus()} CPU(s); asked for {cpus}.",
-               "pass cpus=cpus to vm.boot.")
+        _expect_configured(machine, memory_mb, cpus, "what `boot_configured` returned", "asked for")
+    finally:
+        if hasattr(machine, "shutdown"):
+            machine.shutdown()
+
+
+def my_machine(machine, cpus: int = 2) -> None:
+    """`my_machine` is a running VM with the learner's own memory (their variant's ``vm_memory_mb``)."""
+    want = int(variant.value("vms", "vm_memory_mb"))
+    expect(machine is not None, "`my_machine` is not set.",
+           f"boot your own machine in the exercise's cell: my_machine = boot_configured({want}, {cpus}).")
+    try:
+        _expect_configured(machine, want, cpus, "`my_machine`", "your exercise asks for")
     finally:
         if hasattr(machine, "shutdown"):
             machine.shutdown()

@@ -18,7 +18,7 @@ from course import config
 from course.checks.engine_state import removed_after, session_containers
 from course.checks.feedback import Feedback, boolean, call, expect
 from course.images import BASE, image_ref
-from course.lab import iobench, scaleout
+from course.lab import iobench, scaleout, variant
 
 SCALING_COLUMNS = ("replicas", "requests", "seconds", "requests_per_s")
 IO_WRITE = "write_mib_s"
@@ -180,13 +180,16 @@ def replicas(fn: Callable, api: docker.DockerClient, n: int, strict: bool = Fals
                    f"{sorted({b.get('HostIp') for b in published} - {scaleout.LOOPBACK})}: reachable from outside.",
                    'publish on 127.0.0.1 only: ports={"8080/tcp": ("127.0.0.1", None)}.')
             hostnames.append(container.attrs["Config"]["Hostname"])
+        service = variant.value("why_docker", "service")
+        expect(sorted(hostnames) == sorted(f"{service}-{i}" for i in range(1, n + 1)),
+               f"your replicas' hostnames are {', '.join(sorted(hostnames))}; your exercise asks for "
+               f"{', '.join(f'{service}-{i}' for i in range(1, n + 1))}.",
+               f'give replica i (from 1) the hostname f"{service}-{{i}}" (hostname= in containers.run).')
         for url, hostname, body in zip(urls, hostnames, _bodies(urls), strict=True):
             expect(hostname in body, f"{url} answered {body.strip()[:80]!r}, without its hostname {hostname!r}.",
                    "answer with the replica's hostname: run the WEB command, whose CGI program prints it.")
         if not strict:
             return
-        expect(len(set(hostnames)) == n, f"the replicas share hostnames {hostnames}: clients cannot tell them apart.",
-               "leave the hostname to the engine (each container's ID), or give each its own.")
         for container in got:
             host = container.attrs["HostConfig"]
             cpus = cpu_limit(host)

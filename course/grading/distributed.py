@@ -29,7 +29,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from tqdm.auto import tqdm
 
 from course import config
-from course.grading import host, ledger, nbgrader_api, parallel
+from course.grading import host, ledger, nbgrader_api, parallel, variants
 from course.grading.ledger import Graded
 from course.grading.worker import discard, reason_of
 from course.layout import Layout
@@ -70,12 +70,13 @@ def payload(assignment: str, student: str, root: Path, timeout: float) -> dict:
     return {"course": nbgrader_api.course_tag(root), "assignment": assignment, "student": student,
             "files": host.encode(layout.submitted(student, assignment)),
             "source": host.encode(layout.source(assignment)),
-            "second_engine": bool(lesson and lesson.needs_second_engine), "timeout": timeout}
+            "second_engine": bool(lesson and lesson.needs_second_engine), "timeout": timeout,
+            "variant": variants.of(student, assignment, root) if lesson else {}}  # the values, never the secret
 
 
 def task_id(job: dict) -> str:
     """The digest of a submission as graded: course, assignment, student, its files, the source."""
-    key = [job["course"], job["assignment"], job["student"], job["files"], job["source"]]
+    key = [job["course"], job["assignment"], job["student"], job["files"], job["source"], job.get("variant")]
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 

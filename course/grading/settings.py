@@ -28,8 +28,11 @@ def apply(c: Config, root: Path | str) -> Config:
     c.Execute.interrupt_on_timeout = True
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-    # Execute with sandboxed kernels (when the worker asks) and an output cap; the rest as nbgrader's.
+    # The submission's variant first (its kernel inherits it); then Execute with sandboxed kernels
+    # (when the worker asks) and an output cap; the rest as nbgrader's.
+    c.RecordVariant.course_root = str(layout.root)
     c.Autograde.autograde_preprocessors = [
+        "course.grading.variants.RecordVariant",
         "course.grading.execute.CourseExecute",
         "nbgrader.preprocessors.IgnorePattern",
         "nbconvert.preprocessors.ClearMetadataPreprocessor",

@@ -1,7 +1,8 @@
 """Simulated students for the demo and the tests: the full solution, a partial answer, the release.
 
 Submissions are built from the *released* notebook, as a real student's would be, with
-answers taken from the source (the reference) or from the lesson's ``partial`` answers.
+answers taken from the lesson's reference solutions or its ``partial`` answers, each written
+for the student's own variant (the literal values a learner would type).
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import shutil
 from pathlib import Path
 
 import nbformat
+from nbformat.v4 import new_notebook
 
 from course import config
+from course.grading import variants
 from course.layout import Layout
 from course.material import lessons
 from course.material.lesson import Lesson
+from course.material.variants import Value, render
 
 SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
 STUDENTS = ("solution", "partial", "untouched")
@@ -41,13 +45,14 @@ def fill(release_nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat
     return nb
 
 
-def answers_for(kind: str, lesson: Lesson, source_nb: nbformat.NotebookNode) -> dict[str, str]:
-    """The answers a simulated student of ``kind`` gives."""
-    reference = reference_answers(source_nb)
+def answers_for(kind: str, lesson: Lesson, values: dict[str, Value] | None = None) -> dict[str, str]:
+    """The answers a simulated student of ``kind`` gives, written for ``values`` (their variant)."""
+    reference = reference_answers(new_notebook(cells=lesson.cells(values)))
     if kind == "solution":
         return reference
     if kind == "partial":
-        return {gid: (text if text is not None else reference[gid]) for gid, text in lesson.partial.items()}
+        return {gid: (render(text, values or {}) if text is not None else reference[gid])
+                for gid, text in lesson.partial.items()}
     if kind == "untouched":
         return {}
     raise ValueError(f"unknown simulated student {kind!r}; choose from {STUDENTS}")
@@ -56,13 +61,14 @@ def answers_for(kind: str, lesson: Lesson, source_nb: nbformat.NotebookNode) -> 
 def write_submission(kind: str, lesson: Lesson, root: Path = config.ROOT, student: str | None = None) -> Path:
     """Write ``submitted/<student>/<assignment>/<notebook>.ipynb`` for a simulated student."""
     layout, name = Layout(root), lesson.filename
-    source_nb = nbformat.read(layout.source(lesson.assignment) / name, as_version=4)
+    student = student or kind
+    values = variants.of(student, lesson.assignment, root)
     release_nb = nbformat.read(layout.release(lesson.assignment) / name, as_version=4)
-    folder = layout.submitted(student or kind, lesson.assignment)
+    folder = layout.submitted(student, lesson.assignment)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    nbformat.write(fill(release_nb, answers_for(kind, lesson, source_nb)), folder / name)
+    nbformat.write(fill(release_nb, answers_for(kind, lesson, values)), folder / name)
     return folder / name
 
 

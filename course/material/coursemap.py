@@ -54,10 +54,25 @@ The points of the course's source note:
     return path
 
 
+def variants_markdown() -> str:
+    """Each lesson's varied values (the exercises a copied solution fails), as a markdown table."""
+    rows = ["| assignment | exercise | varied | values (default first) |", "|---|---|---|---|"]
+    for lesson in lessons.ordered():
+        for number, exercise in enumerate(lesson.exercises, 1):
+            for p in exercise.params:
+                values = ", ".join(map(str, [p.default, *(v for v in p.options if v != p.default)]))
+                rows.append(f"| `{lesson.assignment}` | {number}, {exercise.title} | `{p.name}`: {p.meaning} | {values} |")
+    return "\n".join(rows)
+
+
+def _between(text: str, marker: str, table: str) -> str:
+    head, rest = text.split(f"<!-- {marker} -->", 1)
+    _, tail = rest.split(f"<!-- /{marker} -->", 1)
+    return f"{head}<!-- {marker} -->\n{table}\n<!-- /{marker} -->{tail}"
+
+
 def update_readme(path: Path = config.ROOT / "README.md") -> Path:
-    """Rewrite the course map between the README's ``<!-- course-map -->`` markers."""
-    text = path.read_text()
-    head, rest = text.split("<!-- course-map -->", 1)
-    _, tail = rest.split("<!-- /course-map -->", 1)
-    path.write_text(f"{head}<!-- course-map -->\n{table_markdown()}\n<!-- /course-map -->{tail}")
+    """Rewrite the course map and the table of variants between the README's markers."""
+    text = _between(path.read_text(), "course-map", table_markdown())
+    path.write_text(_between(text, "variants", variants_markdown()) if "<!-- variants -->" in text else text)
     return path

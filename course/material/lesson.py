@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 from course.material import cells
+from course.material.variants import Param, Value, defaults, render
 
 #: The seed note's points, as a sentence names them ("Seed point: S1 (virtual machine)").
 SEED = {
@@ -69,14 +70,27 @@ class Exercise:
     tests: str                  # calls ``check.<...>``; the import is generated
     lead: str = ""              # prose that opens the exercise's cell, above its heading
     helper: str = ""            # a code cell handed to the learner between the text and the solution
+    #: Values that differ per student; ``{{name}}`` in the solution stands for the student's value.
+    params: tuple[Param, ...] = ()
 
-    def cells(self, number: int, checks: str) -> list[nbformat.NotebookNode]:
+    def values_cell(self, number: int, assignment: str) -> nbformat.NotebookNode:
+        """The cell under the text that shows the learner their own values (the same in every notebook)."""
+        declared = ", ".join(f"{p.name!r}: ({p.meaning!r}, {p.default!r})" for p in self.params)
+        return cells.code(f"from course import lab\n\nlab.my_values({assignment!r}, {{{declared}}})",
+                          f"ex{number}-values")
+
+    def cells(self, number: int, checks: str, assignment: str = "",
+              values: Mapping[str, Value] | None = None) -> list[nbformat.NotebookNode]:
+        """The exercise's cells; its solution written for ``values`` (default: the default variant)."""
         heading = f"### Exercise {number} ({_points(self.points)}): {self.title}"
         text = f"{self.lead.strip()}\n\n{heading}" if self.lead.strip() else heading
         out = [cells.md(f"{text}\n\n{self.text.strip()}", f"ex{number}-text")]
+        if self.params:
+            out.append(self.values_cell(number, assignment))
         if self.helper:
             out.append(cells.code(self.helper, f"ex{number}-helper"))
-        out.append(cells.solution(self.solution, f"ex{number}-solution"))
+        mine = defaults(self.params) if values is None else values
+        out.append(cells.solution(render(self.solution, mine), f"ex{number}-solution"))
         # Every test cell imports what it calls, so that it runs alone after a kernel restart.
         tests = f"from course.checks import {checks} as check\n\n{self.tests.strip()}"
         out.append(cells.tests(tests, f"ex{number}-tests", self.points))
@@ -123,6 +137,9 @@ class Lesson:
     def __post_init__(self) -> None:
         if not self.notebook:
             object.__setattr__(self, "notebook", self.assignment)
+        names = [p.name for p in self.params]
+        if len(names) != len(set(names)):
+            raise ValueError(f"{self.assignment}: a parameter is declared twice in {names}")
         unknown = [p for p in (*self.seed_points, *(p for e in self.exercises for p in e.covers)) if p not in SEED]
         if unknown:
             raise ValueError(f"{self.assignment}: unknown seed point(s) {unknown}; the seed has {list(SEED)}")
@@ -134,6 +151,11 @@ class Lesson:
     @property
     def exercises(self) -> list[Exercise]:
         return [item for item in self.episode if isinstance(item, Exercise)]
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        """Every varied value of the lesson, in the order its exercises declare them."""
+        return tuple(p for e in self.exercises for p in e.params)
 
     @property
     def tests_cover(self) -> dict[str, tuple[str, ...]]:
@@ -157,14 +179,15 @@ class Lesson:
             parts.append(self.overview.strip())
         return "\n\n".join(parts)
 
-    def cells(self) -> list[nbformat.NotebookNode]:
-        """The source notebook's cells, in order (fresh copies: writing a notebook may change them)."""
+    def cells(self, values: Mapping[str, Value] | None = None) -> list[nbformat.NotebookNode]:
+        """The source notebook's cells, in order (fresh copies: writing a notebook may change them),
+        the solutions written for ``values`` (a student's variant; default: the default variant)."""
         out = [cells.md(self.intro(), "intro")]
         exercises = questions = 0
         for item in self.episode:
             if isinstance(item, Exercise):
                 exercises += 1
-                out += item.cells(exercises, self.checks)
+                out += item.cells(exercises, self.checks, self.assignment, values)
             elif isinstance(item, Question):
                 questions += 1
                 out += item.cells(questions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -14,6 +15,14 @@ os.environ.setdefault("COURSE_SESSION", f"pytest-{os.getpid()}")
 from course.engine import bootstrap, client, remove_labelled
 from course.engine.cleanup import leftovers
 from course.images import ensure_image
+from course.lab.variant import ENV
+from course.material import lessons
+from course.material.variants import defaults
+
+# Checks the tests call themselves (not in a graded kernel, which is handed its own) judge against each
+# lesson's default variant; a graded kernel's environment is set by the grader, whatever this one holds.
+os.environ.setdefault(ENV, json.dumps({"student": None, "values": {
+    lesson.assignment: defaults(lesson.params) for lesson in lessons.ordered()}}))
 
 
 @pytest.fixture(scope="session")

@@ -14,10 +14,11 @@ import answers as harness
 import nbformat
 import pytest
 
-from course.grading import parallel, report, students
+from course.grading import parallel, report, students, variants
 from course.grading.scratch import make_course
 from course.layout import Layout
 from course.material import lessons
+from course.material.variants import render
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
@@ -47,27 +48,46 @@ def _groups(assignment: str) -> list[list[harness.Answer]]:
     return harness.pack(list(mod.ANSWERS), getattr(mod, "DEPENDS", {}))
 
 
+def _copy_pair(assignment: str, root) -> tuple[str, str]:
+    """A student who submits another's full solution, and that other: the first whose values differ from
+    the copier's in every varied value (the course's secret is random, so a pair is looked for)."""
+    copier = f"copier-{assignment}"
+    mine = variants.of(copier, assignment, root)
+    return copier, next(donor for n in range(1000) if (donor := f"donor-{assignment}-{n}")
+                        and all(v != mine[k] for k, v in variants.of(donor, assignment, root).items()))
+
+
 def _where(assignment: str, answer: harness.Answer) -> str:
     return next(_student(assignment, i) for i, g in enumerate(_groups(assignment)) if answer in g)
+
+
+GRADED_BY_THE_FIXTURE = ("test_answer_graded_as_it_deserves", "test_a_copied_solution_fails_what_varies")
 
 
 @pytest.fixture(scope="module")
 def graded(request, engine, tmp_path_factory):
     """The course directory where the selected assignments' answers were submitted and graded."""
     chosen = sorted({item.callspec.params["assignment"] for item in request.session.items
-                     if getattr(item, "originalname", "") == "test_answer_graded_as_it_deserves"})
+                     if getattr(item, "originalname", "") in GRADED_BY_THE_FIXTURE})
     root = make_course(tmp_path_factory.mktemp("answers"), tuple(chosen))
     layout = Layout(root)
     for assignment in chosen:
         lesson = LESSONS[assignment]
-        source = nbformat.read(layout.source(assignment) / lesson.filename, as_version=4)
         release = nbformat.read(layout.release(assignment) / lesson.filename, as_version=4)
-        reference = students.reference_answers(source)
         for index, group in enumerate(_groups(assignment)):
-            cells = dict(reference)
+            # Each answer is written, as a learner would, with the literal values of its student's variant.
+            student = _student(assignment, index)
+            values = variants.of(student, assignment, root)
+            cells = students.answers_for("solution", lesson, values)
             for answer in group:
-                cells.update(answer.cells)
-            folder = layout.submitted(_student(assignment, index), assignment)
+                cells.update({gid: render(text, values) for gid, text in answer.cells.items()})
+            folder = layout.submitted(student, assignment)
+            folder.mkdir(parents=True)
+            nbformat.write(students.fill(release, cells), folder / lesson.filename)
+        if lesson.params:
+            copier, donor = _copy_pair(assignment, root)
+            cells = students.answers_for("solution", lesson, variants.of(donor, assignment, root))
+            folder = layout.submitted(copier, assignment)
             folder.mkdir(parents=True)
             nbformat.write(students.fill(release, cells), folder / lesson.filename)
     results = parallel.autograde(chosen, None, root, force=True)
@@ -105,6 +125,33 @@ def test_answer_graded_as_it_deserves(assignment, answer, graded):
         assert score == 0, f"a mistake ({answer.why}) got {score}/{best}"
         assert re.search(answer.feedback, feedback, re.DOTALL), (
             f"the feedback for {answer.why!r} does not name it (wanted /{answer.feedback}/):\n{feedback}")
+
+
+VARIED = [a for a, lesson in LESSONS.items() if lesson.params]
+
+
+@pytest.mark.parametrize("assignment", VARIED)
+def test_a_copied_solution_fails_what_varies(assignment, graded):
+    """Another student's full solution, submitted as one's own, fails every exercise whose values vary, with
+    feedback in the copier's own values (never the donor's), and passes the others."""
+    root, results = graded
+    copier, donor = _copy_pair(assignment, root)
+    assert results[(assignment, copier)].ok, results[(assignment, copier)].reason
+    df = report.scores(root)
+    theirs, mine = variants.of(donor, assignment, root), variants.of(copier, assignment, root)
+    for number, exercise in enumerate(LESSONS[assignment].exercises, 1):
+        row = df[(df.assignment == assignment) & (df.student == copier) & (df.question == f"ex{number}-tests")]
+        score, best = float(row.score.iat[0]), float(row.max_score.iat[0])
+        feedback = _feedback(root, assignment, copier, number)
+        if not exercise.params:
+            assert score == best, f"ex{number} varies nothing, yet the copy got {score}/{best}:\n{feedback}"
+            continue
+        assert score == 0, f"ex{number}: a copied solution got {score}/{best}"
+        pattern = harness.module(assignment).COPIED[number]
+        assert re.search(pattern, feedback, re.DOTALL), f"ex{number}: feedback does not explain (/{pattern}/):\n{feedback}"
+        for p in exercise.params:
+            assert str(mine[p.name]) in feedback, f"ex{number}: the feedback does not give the copier's {p.name}"
+            assert f"asks for {theirs[p.name]}" not in feedback, f"ex{number}: the feedback shows the donor's {p.name}"
 
 
 @pytest.mark.parametrize("assignment", list(LESSONS))

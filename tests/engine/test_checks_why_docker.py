@@ -19,7 +19,7 @@ from course.checks.feedback import Feedback
 from course.engine import client, remove_labelled, session_client
 from course.engine.labelled import LabelledClient
 from course.guard import GuardThread, Settings
-from course.lab import scaleout
+from course.lab import scaleout, variant
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +45,18 @@ def api(request, guarded, session_api):
     return guarded if request.param == "guarded" else session_api
 
 
+#: The service name of the variant these checks run with (the default: conftest hands the tests no other).
+SERVICE = variant.value("why_docker", "service")
+
+
 def low_level(api, **host):
     """`start_replicas` through docker-py's low-level API: create_host_config, create_container, start."""
     def start_replicas(n):
         out = []
-        for _ in range(n):
+        for i in range(1, n + 1):
             config = api.api.create_host_config(port_bindings={8080: ("127.0.0.1", None)}, **host)
-            cid = api.api.create_container(lab.BASE_IMAGE, scaleout.WEB_COMMAND, ports=[8080], host_config=config)["Id"]
+            cid = api.api.create_container(lab.BASE_IMAGE, scaleout.WEB_COMMAND, ports=[8080], host_config=config,
+                                           hostname=f"{SERVICE}-{i}")["Id"]
             api.api.start(cid)
             out.append(api.containers.get(cid))
         return out
@@ -60,7 +65,8 @@ def low_level(api, **host):
 
 def high_level(api, **kwargs):
     def start_replicas(n):
-        return [api.containers.run(lab.BASE_IMAGE, scaleout.WEB_COMMAND, detach=True, **kwargs) for _ in range(n)]
+        return [api.containers.run(lab.BASE_IMAGE, scaleout.WEB_COMMAND, detach=True, hostname=f"{SERVICE}-{i}",
+                                   **kwargs) for i in range(1, n + 1)]
     return start_replicas
 
 

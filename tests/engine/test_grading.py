@@ -7,7 +7,7 @@ import json
 import nbformat
 import pytest
 
-from course.grading import nbgrader_api, parallel, report, students
+from course.grading import nbgrader_api, parallel, report, students, variants
 from course.layout import Layout
 from course.material import lessons
 
@@ -60,7 +60,25 @@ def test_feedback_explains_the_partial_mistake(graded, course_root):
     nb = nbformat.read(Layout(course_root).autograded("partial", "containers") / "containers.ipynb", as_version=4)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex2-tests")
     text = "\n".join(o.get("evalue", "") for o in cell.outputs if o.output_type == "error")
-    assert "64 MiB is 67108864 bytes" in text and 'mem_limit="64m"' in text
+    want = variants.of("partial", "containers", course_root)["memory_mb"]
+    assert f"your exercise asks for {want} MiB, which is {want * 2**20} bytes" in text and f'mem_limit="{want}m"' in text
+
+
+def test_each_student_is_graded_against_their_own_variant_the_same_each_time(graded, course_root):
+    """The autograded notebook says (at the top, as the formgrader shows it) which variant it was graded
+    against; a regrade of the same submission gives the same scores."""
+    for kind in students.STUDENTS:
+        nb = nbformat.read(Layout(course_root).autograded(kind, "containers") / "containers.ipynb", as_version=4)
+        mine = variants.of(kind, "containers", course_root)
+        assert nb.metadata["course_variant"] == {"student": kind, "assignment": "containers", "values": mine}
+        assert f"variant of {kind}" in nb.cells[0].source and f"`memory_mb` | {mine['memory_mb']} |" in nb.cells[0].source
+    df = report.scores(course_root)
+    before = df[df.assignment == "containers"].set_index(["student", "question"])["score"].sort_index()
+    regraded = parallel.autograde_all("containers", ["solution", "partial"], course_root, force=True)
+    assert all(r.ok for r in regraded), [r.reason for r in regraded]
+    df = report.scores(course_root)
+    after = df[df.assignment == "containers"].set_index(["student", "question"])["score"].sort_index()
+    assert after.equals(before)
 
 
 def test_score_table_has_max_row(graded, course_root):
@@ -85,7 +103,10 @@ def test_what_the_demo_prints_last_fits_100_columns(graded, course_root):
     assert max(map(len, lines)) <= 100, max(lines, key=len)
     header = next(ln for ln in lines if ln.lstrip().startswith("vms"))
     assert header.split() == [lesson.assignment for lesson in LESSONS]
-    assert any(ln.startswith("solution") and "10/10" in ln for ln in lines)
+    solution = next(ln for ln in lines if ln.startswith("solution"))
+    for lesson in LESSONS:  # full marks, of each assignment's autograded points
+        auto = sum(e.points for e in lesson.exercises)
+        assert f"{auto:g}/{auto:g}" in solution, (lesson.assignment, solution)
     assert files["html"].exists() and "reports/report.html" in out.getvalue()
     page = files["html"].read_text()
     for lesson in LESSONS:  # a similarity page beside it for each assignment, linked from it

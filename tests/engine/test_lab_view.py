@@ -20,7 +20,9 @@ from jupyter_client import BlockingKernelClient
 from jupyter_core.paths import jupyter_runtime_dir
 
 from course.apps import labserver
-from course.grading import sandbox
+from course.grading import sandbox, variants
+from course.lab.variant import ENV
+from course.layout import Layout
 
 pytestmark = pytest.mark.skipif(not isinstance(sandbox.isolation(), sandbox.Confined),
                                 reason=f"no view here: {sandbox.isolation()}")
@@ -82,11 +84,14 @@ def test_student_kernel_runs_as_their_user_in_their_view(confined_lab):
     try:
         client.wait_for_ready(timeout=120)
         printed = []
-        client.execute_interactive("import os, json; print(json.dumps([os.getuid(), os.getcwd()]))", timeout=60,
+        client.execute_interactive("import os, json; print(json.dumps([os.getuid(), os.getcwd(), "
+                                   "os.environ.get('COURSE_VARIANT')]))", timeout=60,
                                    output_hook=lambda m: printed.append(m["content"].get("text", "")))
     finally:
         client.stop_channels()
-    assert json.loads("".join(printed)) == [uid, str(server.root)]  # it runs code, as the student, in their folder
+    got_uid, got_cwd, handed = json.loads("".join(printed))
+    assert [got_uid, got_cwd] == [uid, str(server.root)]  # it runs code, as the student, in their folder
+    assert handed == variants.kernel_env(STUDENT)[ENV]  # their own values (all assignments), not the secret
     assert os.readlink(f"/proc/{proc.pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt")
     root = Path(f"/proc/{proc.pid}/root")
     workspace = server.root
@@ -94,4 +99,5 @@ def test_student_kernel_runs_as_their_user_in_their_view(confined_lab):
     assert not (root / str(other).lstrip("/")).exists()  # nobody else's
     assert not (root / "home").exists() and not (root / "srv").exists() and not (root / "var").exists()
     assert not (root / str(base / "state").lstrip("/")).exists()  # nor the server's state and settings
+    assert not (root / str(Layout().variant_secret).lstrip("/")).exists()  # nor the course's variant secret
     assert workspace.stat().st_uid == uid and workspace.stat().st_mode & 0o077 == 0

@@ -20,7 +20,7 @@ from honest import graded_alone, honest_scores
 from probes import PRELUDE, submit_probe
 
 from course import config
-from course.grading import parallel, sandbox, students
+from course.grading import parallel, sandbox, students, variants
 from course.grading.scratch import make_course
 from course.layout import Layout
 from course.material import lessons
@@ -44,6 +44,7 @@ probes = {{
     "read_other_slot": attempt(lambda: os.listdir({other_slot!r})),
     "read_repo_source": attempt(lambda: open({repo!r} + "/source/containers/containers.ipynb").read(1)),
     "read_material": attempt(lambda: open({repo!r} + "/course/material/lessons/containers.py").read(1)),
+    "read_variant_secret": attempt(lambda: open({secret!r}).read(1)),
     "engine_socket": attempt(lambda: socket.socket(socket.AF_UNIX).connect("/var/run/docker.sock")),
     "engine_socket_run": attempt(lambda: socket.socket(socket.AF_UNIX).connect("/run/docker.sock")),
     "sys": attempt(lambda: os.listdir("/sys/class")),
@@ -60,6 +61,7 @@ seen = {{
     "mnt": os.readlink("/proc/self/ns/mnt"), "top": sorted(os.listdir("/")),
     "run": sorted(os.listdir("/run")) if os.path.isdir("/run") else [],
     "guard": os.environ["DOCKER_HOST"], "engine_version": docker.version()["Version"],
+    "variant": os.environ.get("COURSE_VARIANT"),
 }}
 print("PROBES=" + json.dumps(probes))
 print("SEEN=" + json.dumps(seen))
@@ -99,7 +101,8 @@ def graded(tmp_path_factory, planted, engine):
                         root_file=str(planted["root_file"]), has_home=os.path.isdir("/home"),
                         host_tmp=str(planted["host_tmp"]), other_submission=str(other_submission),
                         other_slot=str(sandbox.workdir_path(sandbox.MAX_SLOTS - 1)), repo=str(config.ROOT),
-                        venv=str(Path(sys.prefix)), package=str(config.ROOT / "course"))
+                        venv=str(Path(sys.prefix)), package=str(config.ROOT / "course"),
+                        secret=str(Layout(root).variant_secret))
     submit_probe(root, lesson, "probe", code)
     results = parallel.autograde_all(ASSIGNMENT, root=root, workers=2, timeout=300)
     return root, {r.student: r for r in results}
@@ -133,6 +136,17 @@ def test_the_kernel_works_in_its_own_mount_namespace(graded):
     slot_dir = Path(seen["workdir"])
     assert not (slot_dir / "in-workdir.txt").exists()  # the slot's directory is emptied for the next one
     assert not any(p.name == "in-tmp.txt" for p in Path("/tmp").iterdir())  # /tmp was the view's own
+
+
+def test_the_kernel_gets_its_students_values_and_never_the_secret(graded):
+    """The kernel reads the submission's own variant (its student id is the folder's), and nothing of the secret
+    (whose file the view does not show: read_variant_secret above)."""
+    root, _ = graded
+    handed = json.loads(_printed(root, "probe", "SEEN")["variant"])
+    assert handed == {"student": "probe", "values": {ASSIGNMENT: variants.of("probe", ASSIGNMENT, root)}}
+    nb = nbformat.read(Layout(root).autograded("probe", ASSIGNMENT) / lesson.filename, as_version=4)
+    assert variants.secret(root).hex() not in nbformat.writes(nb)
+    assert nb.metadata["course_variant"]["values"] == handed["values"][ASSIGNMENT]  # what the formgrader shows
 
 
 def test_honest_submissions_score_as_alone(graded, tmp_path_factory):

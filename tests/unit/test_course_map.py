@@ -56,3 +56,10 @@ def test_index_is_current(tmp_path):
 def test_readme_map_is_current():
     readme = (config.ROOT / "README.md").read_text()
     assert coursemap.table_markdown() in readme, "README's course map is out of date: run `course build-source`"
+
+
+def test_readme_lists_each_lessons_varied_values():
+    readme = (config.ROOT / "README.md").read_text()
+    assert coursemap.variants_markdown() in readme, "README's table of variants is out of date: run `course build-source`"
+    for lesson in lessons.ordered():
+        assert f"| `{lesson.assignment}` |" in coursemap.variants_markdown()

@@ -2,6 +2,7 @@
 
 from course.material.cells import code, md
 from course.material.lesson import Exercise, Lesson, Question
+from course.material.variants import Param
 
 LESSON = Lesson(
     assignment="compare",
@@ -108,7 +109,11 @@ Write `collect(repeats)` returning a DataFrame with **exactly** the columns
 each `run` in `range(repeats)`, one VM row and one container row. Measure them
 alternately (VM, container, VM, ...) so that the machine's load affects both alike, and
 show progress with `tqdm` (`from tqdm.auto import tqdm`).
+
+Then collect **your data**, `data`, with your own number of repeats, `repeats` in the table
+under this text: everything below is computed from it.
 """,
+            params=(Param("repeats", "how many runs of each your data holds", default=3, choices=(3, 4)),),
             solution="""
 from tqdm.auto import tqdm
 
@@ -120,17 +125,21 @@ def collect(repeats):
         rows.append(measure.container_row(docker, lab.BASE_IMAGE, run))
     return pd.DataFrame(rows, columns=["kind", "run", "start_s", "memory_mb", "disk_mb", "kernel", "boot_id"])
     ### END SOLUTION
+
+### BEGIN SOLUTION
+data = collect({{repeats}})
+### END SOLUTION
 """,
             tests="""
 check.collected(collect, 1)
 ### BEGIN HIDDEN TESTS
 check.collected(collect, 2, kernels=True)
+check.your_data(globals().get("data"))
 ### END HIDDEN TESTS
 """,
         ),
         code("""
-data = collect(3)     # your measurements: everything below is computed from them
-data
+data     # your measurements (Exercise 1): everything below is computed from them
 """, "s4-live-collect"),
         Exercise(
             "summarise", points=3, covers=("S4", "S5"),

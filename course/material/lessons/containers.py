@@ -2,6 +2,7 @@
 
 from course.material.cells import code, md
 from course.material.lesson import Exercise, Lesson, Question
+from course.material.variants import Param
 
 LESSON = Lesson(
     assignment="containers",
@@ -160,21 +161,23 @@ Write `start_sandbox(api, hostname)` that starts a container from `lab.BASE_IMAG
 returns it (the `Container` object) **while it keeps running** (run `sleep 600` in it),
 with:
 - its hostname set to `hostname`,
-- a memory limit of **64 MiB**, with no swap beyond it: `memswap_limit` (memory plus swap)
-  set to the same value.
+- a memory limit of **`memory_mb` MiB**, your own value from the table under this text,
+  with no swap beyond it: `memswap_limit` (memory plus swap) set to the same value.
 
 Without `memswap_limit`, Docker lets a container use as much swap again as its memory limit
 (on a host that has swap). Behind the course's guard (graded notebooks, and labs started with
-`--student`) the two are set equal on every container, so the engine shows 64 MiB either way:
-the tests read what your function **asks** the engine for, and inspect the real container on
-the engine and from inside it.
+`--student`) the two are set equal on every container, so the engine shows the same limit
+either way: the tests read what your function **asks** the engine for, and inspect the real
+container on the engine and from inside it.
 """,
+            params=(Param("memory_mb", "the sandbox's memory limit, in MiB", default=64,
+                          choices=(48, 64, 80, 96, 112, 128, 160, 192)),),
             solution="""
 def start_sandbox(api, hostname):
     ### BEGIN SOLUTION
     return api.containers.run(
         lab.BASE_IMAGE, "sleep 600", detach=True, hostname=hostname,
-        mem_limit="64m", memswap_limit="64m",
+        mem_limit="{{memory_mb}}m", memswap_limit="{{memory_mb}}m",
     )
     ### END SOLUTION
 """,
@@ -336,7 +339,7 @@ lab.cleanup()   # remove anything this notebook left on the engine
     "ex2-solution": """
 def start_sandbox(api, hostname):
     return api.containers.run(lab.BASE_IMAGE, "sleep 600", detach=True, hostname=hostname,
-                              mem_limit=64 * 1000 * 1000)
+                              mem_limit={{memory_mb}} * 1000 * 1000)
 """.strip(),
 },
 )

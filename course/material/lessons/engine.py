@@ -4,6 +4,7 @@ import hashlib
 
 from course.material.cells import code, md
 from course.material.lesson import Exercise, Lesson, Question
+from course.material.variants import Param
 
 #: A stand-in for a downloaded install script: the notebook reads, verifies and previews it.
 SCRIPT = """#!/bin/sh
@@ -391,6 +392,32 @@ def count_labelled(socket_path, label):
 check.count_labelled(count_labelled, docker, cases=[(1, 1)])
 ### BEGIN HIDDEN TESTS
 check.count_labelled(count_labelled, docker, cases=[(2, 0), (0, 2)], relayed=True)
+### END HIDDEN TESTS
+""",
+        ),
+        Exercise(
+            "your own filter", points=2, covers=("S2",),
+            text="""
+The engine can do the filtering itself. Set `my_query` to the path, with its query string, of
+the `GET` that asks the engine for **every** container, running or not, that carries your own
+label, `team_label` in the table under this text: `/containers/json?all=1&filters=...`, the
+filter `{"label": ["key=value"]}` written as URL-encoded JSON (`urllib.parse.quote`). Try it:
+`http_get(SOCK, my_query)`. The tests send your path to the engine, beside containers of
+their own with your label and with another value of its key.
+""",
+            params=(Param("team_label", "the label your query asks for", default="team=blue",
+                          choices=("team=blue", "team=red", "team=green", "team=amber", "team=teal", "team=plum")),),
+            solution="""
+import urllib.parse
+
+### BEGIN SOLUTION
+my_query = "/containers/json?all=1&filters=" + urllib.parse.quote(json.dumps({"label": ["{{team_label}}"]}))
+### END SOLUTION
+""",
+            tests="""
+check.my_query(globals().get("my_query"))
+### BEGIN HIDDEN TESTS
+check.my_query(globals().get("my_query"), docker)
 ### END HIDDEN TESTS
 """,
         ),

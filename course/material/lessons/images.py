@@ -3,6 +3,7 @@
 from course.checks.images import GIVEN_DOCKERFILE, GIVEN_FILES, TITLE_LABEL
 from course.material.cells import code, md
 from course.material.lesson import Exercise, Lesson, Question
+from course.material.variants import Param
 
 LESSON = Lesson(
     assignment="images",
@@ -272,7 +273,8 @@ Write `greeter_dockerfile(name)` that returns the **text** of a Dockerfile whose
 - starts from the course base image, `vmdocker/base`;
 - has the label `{TITLE_LABEL}` set to `name`;
 - sets the environment variable `GREETING` to `Hello, <name>` (for `"Ada"`: `Hello, Ada`);
-- works in `/app` and copies the build context's `greet.sh` there;
+- works in your own directory, `workdir` in the table under this text, and copies the
+  build context's `greet.sh` there;
 - runs `sh greet.sh` by default, with `CMD` in **exec form**.
 
 The tests build your Dockerfile with a `greet.sh` of their own (it prints `$GREETING`, the
@@ -280,6 +282,8 @@ current directory and a secret word), run it, and inspect the image. Try yours f
 `image, log = dockerfiles.build(docker, greeter_dockerfile("Ada"), {{"greet.sh": GREET_SH}})`,
 then `docker.containers.run(image.id, remove=True)`.
 """,
+            params=(Param("workdir", "the image's working directory", default="/app",
+                          choices=("/app", "/srv/greeter", "/opt/hello", "/home/greeter", "/usr/src/greet")),),
             helper="""
 GREET_SH = '#!/bin/sh\\necho "$GREETING from $(pwd)"\\n'     # a greet.sh to try yours with
 """,
@@ -289,7 +293,7 @@ def greeter_dockerfile(name):
     return f"""FROM vmdocker/base
 LABEL org.opencontainers.image.title="{name}"
 ENV GREETING="Hello, {name}"
-WORKDIR /app
+WORKDIR {{workdir}}
 COPY greet.sh .
 CMD ["sh", "greet.sh"]
 """
@@ -532,7 +536,7 @@ def greeter_dockerfile(name):
     return f"""FROM vmdocker/base
 LABEL org.opencontainers.image.title="{name}"
 ENV GREETING="Hello, {name}"
-WORKDIR /app
+WORKDIR {{workdir}}
 COPY greet.sh .
 CMD sh greet.sh
 """

@@ -2,6 +2,7 @@
 
 from course.material.cells import code, md
 from course.material.lesson import Exercise, Lesson, Question
+from course.material.variants import Param
 
 LESSON = Lesson(
     assignment="vms",
@@ -193,19 +194,24 @@ large.shutdown()
             "a machine to order", points=3, covers=("S1",),
             text="""
 Write `boot_configured(memory_mb, cpus)` that boots a VM with that much memory and that
-many CPUs and returns it, running. (The tests check the guest's own view and shut it down.)
+many CPUs and returns it, running. Then use it to boot **your own machine**, `my_machine`,
+with your own memory size, `vm_memory_mb` from the table under this text, and 2 CPUs.
+(The tests check each guest's own view and shut it down.)
 """,
+            params=(Param("vm_memory_mb", "your machine's memory, in MiB", default=224, choices=(128, 224, 320)),),
             solution="""
 def boot_configured(memory_mb, cpus):
     ### BEGIN SOLUTION
     return vm.boot(memory_mb=memory_mb, cpus=cpus)
     ### END SOLUTION
+
+### BEGIN SOLUTION
+my_machine = boot_configured({{vm_memory_mb}}, 2)
+### END SOLUTION
 """,
             tests="""
 check.boot_configured(boot_configured, 160, 1)
-### BEGIN HIDDEN TESTS
-check.boot_configured(boot_configured, 320, 2)
-### END HIDDEN TESTS
+check.my_machine(globals().get("my_machine"), cpus=2)
 """,
         ),
         Exercise(

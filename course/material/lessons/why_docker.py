@@ -2,6 +2,7 @@
 
 from course.material.cells import code, md
 from course.material.lesson import Exercise, Lesson, Question
+from course.material.variants import Param
 
 LESSON = Lesson(
     assignment="why_docker",
@@ -197,16 +198,20 @@ returns the list of their `Container` objects, **running**. Each one:
 - runs `WEB` in `lab.BASE_IMAGE`, detached,
 - is limited to a tenth of a CPU (`nano_cpus=100_000_000`),
 - publishes port `8080/tcp` on **127.0.0.1 only**, on a port the engine picks.
+- has the hostname `<service>-<i>` for i = 1, 2, ..., n, where `service` is your service's
+  name, in the table under this text: every answer then says which replica gave it.
 
 The tests check the real engine: how many containers you started, their limits and ports,
 and that each port answers with that replica's hostname.
 """,
+            params=(Param("service", "your service's name (its replicas' hostnames start with it)", default="web",
+                          choices=("web", "shop", "blog", "wiki", "maps", "chat", "mail", "news", "docs")),),
             solution="""
 def start_replicas(n):
     ### BEGIN SOLUTION
     return [docker.containers.run(lab.BASE_IMAGE, WEB, detach=True, nano_cpus=100_000_000,
-                                  ports={"8080/tcp": ("127.0.0.1", None)})
-            for _ in range(n)]
+                                  ports={"8080/tcp": ("127.0.0.1", None)}, hostname=f"{{service}}-{i}")
+            for i in range(1, n + 1)]
     ### END SOLUTION
 """,
             tests="""

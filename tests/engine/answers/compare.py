@@ -4,12 +4,17 @@ from answers import Answer
 
 # ex2's tests read `data`, which collect (ex1) made; ex3's read `data` and `summary` (ex2).
 DEPENDS = {2: (1,), 3: (1, 2)}
+#: Exercise -> what its feedback says to a student who submitted another's solution (variant-bound exercises).
+COPIED = {1: r"your data has \d VM run\(s\) and \d container run\(s\); your exercise asks for \d of each"}
 
 ANSWERS = [
     # -- ex1: collect(repeats) ------------------------------------------------------------------
     Answer(1, "the-lab-helper", '''
 def collect(repeats):
     return measure.compare(docker, lab.BASE_IMAGE, repeats)
+
+
+data = collect({{repeats}})
 '''),
     Answer(1, "container-first-trange-records", '''
 from tqdm.auto import trange
@@ -19,6 +24,9 @@ def collect(repeats):
     for run in trange(repeats):
         rows += [measure.container_row(docker, lab.BASE_IMAGE, run), measure.vm_row(run)]
     return pd.DataFrame.from_records(rows)[measure.COLUMNS]
+
+
+data = collect({{repeats}})
 '''),
     Answer(1, "manual-bar", '''
 import tqdm
@@ -31,6 +39,9 @@ def collect(repeats):
                 rows.append(measure_one(run))
                 bar.update()
     return pd.DataFrame(rows, columns=["kind", "run", "start_s", "memory_mb", "disk_mb", "kernel", "boot_id"])
+
+
+data = collect({{repeats}})
 '''),
     Answer(1, "all-vms-first", '''
 from tqdm.auto import tqdm
@@ -39,6 +50,9 @@ def collect(repeats):
     rows = [measure.vm_row(run) for run in tqdm(range(repeats), desc="VMs")]
     rows += [measure.container_row(docker, lab.BASE_IMAGE, run) for run in tqdm(range(repeats), desc="containers")]
     return pd.DataFrame(rows, columns=measure.COLUMNS)
+
+
+data = collect({{repeats}})
 ''', feedback=r"order vm, vm, container, container: not alternating"),
     Answer(1, "all-vms-first-rows-sorted-after", '''
 from tqdm.auto import tqdm
@@ -47,6 +61,9 @@ def collect(repeats):
     vms = [measure.vm_row(run) for run in tqdm(range(repeats))]
     boxes = [measure.container_row(docker, lab.BASE_IMAGE, run) for run in range(repeats)]
     return pd.DataFrame(vms + boxes, columns=measure.COLUMNS).sort_values("run", kind="stable").reset_index(drop=True)
+
+
+data = collect({{repeats}})
 ''', feedback=r"not alternating"),
     Answer(1, "no-progress-bar", '''
 def collect(repeats):
@@ -55,6 +72,9 @@ def collect(repeats):
         rows.append(measure.vm_row(run))
         rows.append(measure.container_row(docker, lab.BASE_IMAGE, run))
     return pd.DataFrame(rows, columns=measure.COLUMNS)
+
+
+data = collect({{repeats}})
 ''', feedback=r"showed no progress bar"),
 
     # -- ex2: summarise(df) ---------------------------------------------------------------------

@@ -8,6 +8,8 @@ through `DOCKER_HOST` as a learner's subprocess would.
 from answers import Answer
 
 DEPENDS: dict[int, tuple[int, ...]] = {}
+#: Exercise -> what its feedback says to a student who submitted another's solution (variant-bound exercises).
+COPIED = {2: r"your container has a \d+ MiB limit; your exercise asks for \d+ MiB"}
 
 #: Exercise 4 through `ip -o link`: its lines read "2: eth0@if12: <...> ..." (answers differ in the name).
 IP_LINK = r'''
@@ -61,14 +63,14 @@ def engine_facts(api):
     # -- 2: start_sandbox --------------------------------------------------------------------
     Answer(2, "bytes-as-integers", r'''
 def start_sandbox(api, hostname):
-    limit = 64 * 1024 * 1024
+    limit = {{memory_mb}} * 1024 * 1024
     return api.containers.run(lab.BASE_IMAGE, ["sleep", "600"], detach=True, hostname=hostname,
                               mem_limit=limit, memswap_limit=limit)
 '''),
     Answer(2, "create-then-start", r'''
 def start_sandbox(api, hostname):
-    box = api.containers.create(lab.BASE_IMAGE, "sleep 600", hostname=hostname, mem_limit="64M",
-                                memswap_limit="64M")
+    box = api.containers.create(lab.BASE_IMAGE, "sleep 600", hostname=hostname, mem_limit="{{memory_mb}}M",
+                                memswap_limit="{{memory_mb}}M")
     box.start()
     return box
 '''),
@@ -77,24 +79,34 @@ import subprocess
 
 
 def start_sandbox(api, hostname):
-    cid = subprocess.run(["docker", "run", "-d", "--hostname", hostname, "--memory", "64m",
-                          "--memory-swap", "64m", lab.BASE_IMAGE, "sleep", "600"],
+    cid = subprocess.run(["docker", "run", "-d", "--hostname", hostname, "--memory", "{{memory_mb}}m",
+                          "--memory-swap", "{{memory_mb}}m", lab.BASE_IMAGE, "sleep", "600"],
                          capture_output=True, text=True, check=True).stdout.strip()
     return api.containers.get(cid)
 '''),
+    # Reads the value instead of typing it: correct (and, honestly, it would survive being copied).
+    Answer(2, "reads-its-own-value", r'''
+from course.lab import variant
+
+
+def start_sandbox(api, hostname):
+    limit = f"{variant.value('containers', 'memory_mb')}m"
+    return api.containers.run(lab.BASE_IMAGE, "sleep 600", detach=True, hostname=hostname, mem_limit=limit,
+                              memswap_limit=limit)
+'''),
     Answer(2, "no-memswap-limit", r'''
 def start_sandbox(api, hostname):
-    return api.containers.run(lab.BASE_IMAGE, "sleep 600", detach=True, hostname=hostname, mem_limit="64m")
+    return api.containers.run(lab.BASE_IMAGE, "sleep 600", detach=True, hostname=hostname, mem_limit="{{memory_mb}}m")
 ''', feedback=r"no memswap_limit: Docker then lets the container use as much swap again"),
     Answer(2, "swap-as-much-again", r'''
 def start_sandbox(api, hostname):
     return api.containers.run(lab.BASE_IMAGE, "sleep 600", detach=True, hostname=hostname,
-                              mem_limit="64m", memswap_limit="128m")
-''', feedback=r"memory\+swap of 128 MiB.*may swap 64 MiB more"),
+                              mem_limit="{{memory_mb}}m", memswap_limit=f"{2 * {{memory_mb}}}m")
+''', feedback=r"memory\+swap of (\d+) MiB with a (\d+) MiB memory limit: the container may swap \2 MiB more"),
     Answer(2, "command-that-ends", r'''
 def start_sandbox(api, hostname):
     return api.containers.run(lab.BASE_IMAGE, "true", detach=True, hostname=hostname,
-                              mem_limit="64m", memswap_limit="64m")
+                              mem_limit="{{memory_mb}}m", memswap_limit="{{memory_mb}}m")
 ''', feedback=r"the container is not running"),
     # -- 3: pid_on_host ----------------------------------------------------------------------
     Answer(3, "top-lists-host-pids", r'''

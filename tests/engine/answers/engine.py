@@ -8,6 +8,8 @@ sit beside correct answers to the others, which must still get full marks.
 from answers import Answer
 
 DEPENDS: dict[int, tuple[int, ...]] = {}
+#: Exercise -> what its feedback says to a student who submitted another's solution (variant-bound exercises).
+COPIED = {5: r"your query filters on the label\(s\) \['team=\w+'\]; your exercise asks for team=\w+\."}
 
 #: Exercise 1's helper as a learner writes it (other answers vary how ping_status uses it).
 HTTP_GET = r'''
@@ -226,4 +228,21 @@ def count_labelled(socket_path, label):
     listed = json.loads(http_get(socket_path, "/containers/json?all=1").partition(b"\r\n\r\n")[2])
     return [c for c in listed if (c.get("Labels") or {}).get(key) == value]
 ''', feedback=r"not an int"),
+    # -- 5: my_query -------------------------------------------------------------------------
+    Answer(5, "urlencode-true-and-the-legacy-map-form", r'''
+import urllib.parse
+
+my_query = "/containers/json?" + urllib.parse.urlencode(
+    {"all": "true", "filters": json.dumps({"label": {"{{team_label}}": True}})})
+'''),
+    Answer(5, "running-only", r'''
+import urllib.parse
+
+my_query = "/containers/json?filters=" + urllib.parse.quote(json.dumps({"label": ["{{team_label}}"]}))
+''', feedback=r"lists running containers only"),
+    Answer(5, "the-key-only", r'''
+import urllib.parse
+
+my_query = "/containers/json?all=1&filters=" + urllib.parse.quote(json.dumps({"label": ["team"]}))
+''', feedback=r"your query filters on the label\(s\) \['team'\]; your exercise asks for team=\w+"),
 ]

@@ -4,6 +4,8 @@ from answers import Answer
 
 # Every exercise's tests call only its own function or dictionary.
 DEPENDS: dict[int, tuple[int, ...]] = {}
+#: Exercise -> what its feedback says to a student who submitted another's solution (variant-bound exercises).
+COPIED = {1: r"the image's working directory is \S+; your exercise asks for \S+"}
 
 ANSWERS = [
     # -- ex1: greeter_dockerfile(name) --------------------------------------------------------
@@ -13,14 +15,14 @@ def greeter_dockerfile(name):
         "FROM vmdocker/base",
         f"LABEL org.opencontainers.image.title={name}",
         f"ENV GREETING Hello, {name}",
-        "WORKDIR /app/",
-        "COPY greet.sh /app/greet.sh",
-        'CMD ["/bin/sh", "/app/greet.sh"]',
+        "WORKDIR {{workdir}}/",
+        "COPY greet.sh {{workdir}}/greet.sh",
+        'CMD ["/bin/sh", "{{workdir}}/greet.sh"]',
     ]) + "\\n"
 '''),
-    Answer(1, "COPY into /app/ first, WORKDIR after it", '''
+    Answer(1, "COPY into the workdir first, WORKDIR after it", '''
 def greeter_dockerfile(name):
-    return (f'FROM vmdocker/base\\nCOPY greet.sh /app/\\nWORKDIR /app\\n'
+    return (f'FROM vmdocker/base\\nCOPY greet.sh {{workdir}}/\\nWORKDIR {{workdir}}\\n'
             f'ENV GREETING="Hello, {name}"\\nLABEL "org.opencontainers.image.title"="{name}"\\n'
             'CMD ["sh", "greet.sh"]\\n')
 '''),
@@ -29,7 +31,7 @@ def greeter_dockerfile(name):
     return f"""FROM vmdocker/base
 LABEL org.opencontainers.image.title="{name}"
 ENV GREETING="Hello, {name}"
-WORKDIR /app
+WORKDIR {{workdir}}
 COPY greet.sh .
 CMD sh greet.sh
 """
@@ -48,7 +50,7 @@ def greeter_dockerfile(name):
     return f"""FROM vmdocker/base
 LABEL org.opencontainers.image.title="{name}"
 ENV GREETING="Hello, Ada"
-WORKDIR /app
+WORKDIR {{workdir}}
 COPY greet.sh .
 CMD ["sh", "greet.sh"]
 """

@@ -4,6 +4,9 @@ from answers import Answer
 
 DEPENDS: dict[int, tuple[int, ...]] = {}
 
+#: Exercise -> what its feedback says to a student who submitted another's solution (variant-bound exercises).
+COPIED = {2: r"the guest sees \d+ MiB; your exercise asks for \d+ MiB"}
+
 ANSWERS = [
     # -- ex1: guest_facts(machine) --------------------------------------------------------------
     Answer(1, "proc-files-and-cut", '''
@@ -63,6 +66,9 @@ def guest_facts(machine):
     Answer(2, "positional", '''
 def boot_configured(memory_mb, cpus):
     return vm.boot(memory_mb, cpus)
+
+
+my_machine = boot_configured({{vm_memory_mb}}, 2)
 '''),
     Answer(2, "keywords-reordered-longer-timeout", '''
 from course.vm import boot
@@ -71,15 +77,24 @@ def boot_configured(memory_mb, cpus):
     machine = boot(cpus=cpus, memory_mb=memory_mb, boot_timeout=120)
     assert machine.alive
     return machine
+
+
+my_machine = boot_configured({{vm_memory_mb}}, 2)
 '''),
     Answer(2, "shut-down-by-the-with-block", '''
 def boot_configured(memory_mb, cpus):
     with vm.boot(memory_mb=memory_mb, cpus=cpus) as machine:
         return machine
+
+
+my_machine = boot_configured({{vm_memory_mb}}, 2)
 ''', feedback=r"not running any more"),
     Answer(2, "cpus-forgotten", '''
 def boot_configured(memory_mb, cpus):
     return vm.boot(memory_mb=memory_mb)
+
+
+my_machine = boot_configured({{vm_memory_mb}}, 2)
 ''', feedback=r"the guest sees 1 CPU\(s\); asked for 2"),
 
     # -- ex3: guest_process_count(machine) ------------------------------------------------------

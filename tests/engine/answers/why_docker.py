@@ -5,6 +5,8 @@ from answers import Answer
 # ex4's cell builds `scaling` with ex2's start_replicas and ex3's measure_throughput;
 # ex6 concludes from ex4's `scaling`.
 DEPENDS = {4: (2, 3), 6: (4,)}
+#: Exercise -> what its feedback says to a student who submitted another's solution (variant-bound exercises).
+COPIED = {2: r"your replicas' hostnames are \w+-1, \w+-2; your exercise asks for \w+-1, \w+-2\."}
 
 ANSWERS = [
     # -- ex1: run_elsewhere(image_ref, other_api) ---------------------------------------------
@@ -51,9 +53,10 @@ def run_elsewhere(image_ref, other_api):
     Answer(2, "the low-level API: create_host_config, create_container, start (issue 12)", '''
 def start_replicas(n):
     replicas = []
-    for _ in range(n):
+    for i in range(n):
         host = docker.api.create_host_config(nano_cpus=100_000_000, port_bindings={8080: ("127.0.0.1", None)})
-        cid = docker.api.create_container(lab.BASE_IMAGE, WEB, ports=[8080], host_config=host)["Id"]
+        cid = docker.api.create_container(lab.BASE_IMAGE, WEB, ports=[8080], host_config=host,
+                                          hostname="{{service}}-%d" % (i + 1))["Id"]
         docker.api.start(cid)
         replicas.append(docker.containers.get(cid))
     return replicas
@@ -61,17 +64,20 @@ def start_replicas(n):
     Answer(2, "a CFS quota with the default period: exactly --cpus 0.1 (issue 12)", '''
 def start_replicas(n):
     return [docker.containers.run(lab.BASE_IMAGE, WEB, detach=True, cpu_quota=10_000,
-                                  ports={"8080/tcp": ("127.0.0.1", None)}) for _ in range(n)]
+                                  ports={"8080/tcp": ("127.0.0.1", None)},
+                                  hostname=f"{{service}}-{i + 1}") for i in range(n)]
 '''),
     Answer(2, "published on every interface (issue 12)", '''
 def start_replicas(n):
     return [docker.containers.run(lab.BASE_IMAGE, WEB, detach=True, nano_cpus=100_000_000,
-                                  ports={"8080/tcp": None}) for _ in range(n)]
+                                  ports={"8080/tcp": None},
+                                  hostname=f"{{service}}-{i + 1}") for i in range(n)]
 ''', feedback=r"an empty HostIp means all interfaces"),
     Answer(2, "cpu_shares taken for a cap", '''
 def start_replicas(n):
     return [docker.containers.run(lab.BASE_IMAGE, WEB, detach=True, cpu_shares=102,
-                                  ports={"8080/tcp": ("127.0.0.1", None)}) for _ in range(n)]
+                                  ports={"8080/tcp": ("127.0.0.1", None)},
+                                  hostname=f"{{service}}-{i + 1}") for i in range(n)]
 ''', feedback=r"cpu_shares is only a relative weight"),
 
     # -- ex3: measure_throughput(urls, requests) ----------------------------------------------

@@ -1,0 +1,65 @@
+"""This learner's own values for the varied exercises, as the grader or the lab handed them over.
+
+The kernel never sees the course's secret: whoever starts it (the grader, from the submission's
+student id; ``course lab --student``, from the login) puts that student's values in the
+environment variable ``COURSE_VARIANT``. A notebook opened without one (a plain ``make lab``)
+uses the defaults its values cell declares, and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+
+from IPython.display import Markdown
+
+#: ``{"student": id or null, "values": {assignment: {name: value}}}``, set by whoever starts the kernel.
+ENV = "COURSE_VARIANT"
+
+_declared: dict[str, dict[str, tuple[str, object]]] = {}
+
+
+def handed() -> dict:
+    """What the kernel was given (empty without an identity)."""
+    try:
+        return json.loads(os.environ.get(ENV, "") or "{}")
+    except ValueError:
+        return {}
+
+
+def student() -> str | None:
+    """The student whose variant this kernel has, or None (the default variant)."""
+    return handed().get("student")
+
+
+def values(assignment: str) -> dict[str, object]:
+    """This kernel's values for ``assignment``: its student's, else the declared defaults."""
+    given = handed().get("values", {}).get(assignment)
+    if given is not None:
+        return dict(given)
+    if assignment not in _declared:
+        raise LookupError(f"no values for {assignment!r}: run the notebook's cells from the top "
+                          "(the cell under an exercise's text shows your values)")
+    return {name: default for name, (_, default) in _declared[assignment].items()}
+
+
+def value(assignment: str, name: str) -> object:
+    """One of this kernel's values for ``assignment``."""
+    return values(assignment)[name]
+
+
+def my_values(assignment: str, declared: Mapping[str, tuple[str, object]]) -> Markdown:
+    """The learner's values for some of ``assignment``'s parameters, as a Markdown table.
+
+    ``declared`` is name -> (what it means, the default value): the same in everyone's notebook.
+    """
+    _declared.setdefault(assignment, {}).update(declared)
+    mine = values(assignment)
+    rows = [f"| {meaning} | `{name}` | **{mine[name]}** |" for name, (meaning, _) in declared.items()]
+    who = student()
+    note = (f"These are the values of **{who}**: the grader checks your answer against them."
+            if who and assignment in handed().get("values", {}) else
+            "This notebook was opened without a student identity, so it shows the **default** values; "
+            "opened with your login (or graded as your submission) it shows and checks your own.")
+    return Markdown("\n".join(["| what | name | your value |", "|---|---|---|", *rows, "", note]))
