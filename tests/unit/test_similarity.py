@@ -291,11 +291,12 @@ def test_the_copied_pair_is_flagged_and_the_honest_students_are_not(simulated, a
 
 @pytest.mark.parametrize("assignment", lessons.names())
 def test_two_solution_students_are_flagged_as_the_reference(simulated, assignment):
-    """Identical by construction: flagged (a solution passed around looks just so), and told apart by
-    the reference share: all they have in common is the instructor's solution."""
+    """The reference solution, each with their own variant's values (the only text that differs): flagged
+    (a solution passed around looks just so), and told apart by the reference share: all they have in
+    common is the instructor's solution."""
     sim = similarity.analyse(assignment, simulated)
     twins = _pair(sim, "solution", "solution-2")
-    assert twins.similarity == 1.0 and twins.reference == 1.0 and twins in sim.flagged
+    assert twins.similarity >= 0.95 and twins.reference == 1.0 and twins in sim.flagged
 
 
 def test_the_grade_reports_page_links_a_similarity_page_per_assignment(simulated):
