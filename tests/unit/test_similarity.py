@@ -293,10 +293,10 @@ def test_the_copied_pair_is_flagged_and_the_honest_students_are_not(simulated, a
 def test_two_solution_students_are_flagged_as_the_reference(simulated, assignment):
     """The reference solution, each with their own variant's values (the only text that differs): flagged
     (a solution passed around looks just so), and told apart by the reference share: all they have in
-    common is the instructor's solution."""
+    common is the instructor's solution, bar their values."""
     sim = similarity.analyse(assignment, simulated)
     twins = _pair(sim, "solution", "solution-2")
-    assert twins.similarity >= 0.95 and twins.reference == 1.0 and twins in sim.flagged
+    assert twins.similarity >= 0.95 and twins.reference >= 0.9 and twins in sim.flagged
 
 
 def test_the_grade_reports_page_links_a_similarity_page_per_assignment(simulated):
