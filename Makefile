@@ -5,10 +5,16 @@ PY := $(VENV)/bin/python
 COURSE := $(VENV)/bin/course
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-unit test-engine lab lab-instructor venv engine images doctor lint clean-engine stop-engine release bench
+.PHONY: demo setup-system test test-unit test-engine lab lab-instructor venv engine images doctor lint clean-engine stop-engine release bench
 
-demo: venv
+# The venv's pip install and the Debian packages + VM assets (system python3, standard library only)
+# are independent: they run side by side.
+demo:
+	$(MAKE) --no-print-directory -j2 venv setup-system
 	$(COURSE) demo
+
+setup-system:
+	python3 -m course.apps.setup
 
 # Two tiers: the unit tier (no engine, no VM, no network; seconds) first, then the engine tier.
 test: test-unit test-engine

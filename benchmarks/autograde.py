@@ -23,6 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+# benchmarks/queue.py is named like the standard library's `queue`, which the pool imports: run as a
+# script (or imported by view_cost.py), this folder must not stay on the path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 from course.grading import parallel, report, students
 from course.grading.scratch import make_course
 from course.material import lessons
@@ -87,7 +91,7 @@ def two_copies(args: argparse.Namespace, tmp: Path, names: tuple[str, str]) -> t
     build_class(first, modules, args.submissions)
     shutil.copytree(first, second)
     print(f"{args.submissions} submissions over {len(modules)} assignment(s), {os.cpu_count()} CPUs, "
-          f"workers: {args.workers or os.cpu_count()}", flush=True)
+          f"workers: {args.workers or f'{os.cpu_count()}, more while the CPU idles'}", flush=True)
     return modules, first, second
 
 

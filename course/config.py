@@ -27,6 +27,11 @@ REGISTRY_SECRET: Path = Path(os.environ.get("COURSE_REGISTRY_SECRET") or (
     Path("/var/lib/vmdocker-course") / f"registry-{REGISTRY.replace(':', '-')}.secret" if os.geteuid() == 0
     else REGISTRY_PRIVATE / "token.secret"))
 
+#: Debian's packages of the Docker Engine and of the course registry (here: `course setup` installs
+#: every package with the standard library alone, before the venv exists).
+ENGINE_PACKAGE = "docker.io"
+REGISTRY_PACKAGE = "docker-registry"
+
 #: Namespace of every image tag the course builds.
 IMAGE_NAMESPACE = "vmdocker"
 

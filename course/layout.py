@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-
-from nbgrader.coursedir import CourseDirectory
+from typing import TYPE_CHECKING
 
 from course import config
+
+if TYPE_CHECKING:
+    from nbgrader.coursedir import CourseDirectory
 
 
 class Layout:
@@ -27,6 +29,10 @@ class Layout:
 
     @cached_property
     def _nbgrader(self) -> CourseDirectory:
+        # Imported here: the kernel launcher imports this module for every graded kernel, and
+        # nbgrader (with Jupyter's server extensions) costs it about a second.
+        from nbgrader.coursedir import CourseDirectory
+
         return CourseDirectory(root=str(self.root))
 
     def _step(self, step: str, student: str, assignment: str) -> Path:

@@ -266,7 +266,7 @@ def roster_import(ctx: click.Context, csv_file: Path) -> None:
 @click.argument("assignments", nargs=-1)
 @click.option("--student", "students", multiple=True, help="Only these students (default: all submitted).")
 @click.option("--force", is_flag=True, help="Regrade submissions already graded.")
-@click.option("--workers", type=int, default=None, help="Parallel graders (default: CPU count).")
+@click.option("--workers", type=int, default=None, help="Parallel graders (default: CPU count, more while the CPU idles).")
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds per submission.")
 @click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
 @click.option("--queue", "queue", default=None, metavar="URL",

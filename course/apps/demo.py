@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
@@ -60,10 +59,11 @@ def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = (), 
     verdicts = [ordered(table, lesson.assignment) for lesson in chosen]
     for ok, text in verdicts:
         console.print(("[green]ok[/] " if ok else "[red]NOT ORDERED[/] ") + text)
-    if root == config.ROOT:  # the instructor's demo owns the engine; a trial cleans its own sessions only
-        remove_labelled(client())
-    left = leftovers(client()) if root == config.ROOT else Counter()
-    console.print(f"engine after the demo: {sum(left.values())} course objects left {dict(left)}")
+    # Only this course directory's gradings: other courses (and other users' kernels) share the engine.
+    mine = nbgrader_api.sessions_prefix(root)
+    left = leftovers(client(), session_prefix=mine)  # each submission's own clean-up should leave none
+    remove_labelled(client(), session_prefix=mine)
+    console.print(f"engine after the demo: {sum(left.values())} objects of its gradings left {dict(left)}")
     return 0 if not failures and all(ok for ok, _ in verdicts) and not sum(left.values()) else 1
 
 

@@ -102,7 +102,7 @@ def start_daemon(daemon: Daemon, wait: float = 60.0) -> str:
             f"no Docker Engine answers at {daemon.socket} and this is not Debian as root, "
             "so the course cannot start one: start Docker and retry"
         )
-    apt.ensure_packages(["docker.io"])
+    apt.ensure_packages([config.ENGINE_PACKAGE])
     if process.recorded_pid(daemon.pidfile) is None:
         daemon.state.mkdir(parents=True, exist_ok=True)
         if daemon.bridge:

@@ -19,30 +19,40 @@ def _filters(session: str | None, owner: str | None = None) -> dict:
     return {"label": wanted}
 
 
-def leftovers(api: docker.DockerClient, session: str | None = None) -> Counter:
-    """How many course containers, networks and volumes remain (for ``session`` if given)."""
-    f = _filters(session)
-    return Counter(
-        containers=len(api.containers.list(all=True, filters=f)),
-        networks=len(api.networks.list(filters=f)),
-        volumes=len(api.volumes.list(filters=f)),
+def _session_starts(obj, prefix: str | None) -> bool:
+    """True if ``obj``'s session label starts with ``prefix`` (always, without a prefix)."""
+    if prefix is None:
+        return True
+    labels = obj.attrs.get("Labels") or obj.attrs.get("Config", {}).get("Labels") or {}
+    return labels.get(config.LABEL_SESSION, "").startswith(prefix)
+
+
+def _listers(api: docker.DockerClient, f: dict, prefix: str | None):
+    """(kind, lister) for containers, networks and volumes matching ``f`` and the session ``prefix``."""
+    return (
+        ("containers", lambda: [o for o in api.containers.list(all=True, filters=f) if _session_starts(o, prefix)]),
+        ("networks", lambda: [o for o in api.networks.list(filters=f) if _session_starts(o, prefix)]),
+        ("volumes", lambda: [o for o in api.volumes.list(filters=f) if _session_starts(o, prefix)]),
     )
 
 
+def leftovers(api: docker.DockerClient, session: str | None = None, session_prefix: str | None = None) -> Counter:
+    """How many course containers, networks and volumes remain (for ``session``, or sessions
+    starting with ``session_prefix``, if given)."""
+    return Counter({kind: len(lister()) for kind, lister in _listers(api, _filters(session), session_prefix)})
+
+
 def remove_labelled(api: docker.DockerClient, session: str | None = None, images: bool = False,
-                    owner: str | None = None) -> Counter:
+                    owner: str | None = None, session_prefix: str | None = None) -> Counter:
     """Force-remove course containers, then networks and volumes (and images if asked).
 
-    With ``session`` (and/or ``owner``) only those objects go; with neither, every course
-    object (what ``make demo`` uses). Returns counts removed.
+    With ``session`` (and/or ``owner``, or a ``session_prefix``: one course directory's
+    gradings) only those objects go; with none, every course object (`course cleanup`).
+    Returns counts removed.
     """
     f = _filters(session, owner)
     removed: Counter = Counter()
-    for kind, lister in (
-        ("containers", lambda: api.containers.list(all=True, filters=f)),
-        ("networks", lambda: api.networks.list(filters=f)),
-        ("volumes", lambda: api.volumes.list(filters=f)),
-    ):
+    for kind, lister in _listers(api, f, session_prefix):
         for obj in lister():
             try:
                 obj.remove(force=True) if kind != "networks" else obj.remove()

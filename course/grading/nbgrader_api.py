@@ -49,9 +49,14 @@ def course_tag(root: Path = config.ROOT) -> str:
     return hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:8]
 
 
+def sessions_prefix(root: Path = config.ROOT) -> str:
+    """What the session labels of every graded submission of the course directory ``root`` start with."""
+    return f"grade-{course_tag(root)}-"
+
+
 def submission_session(assignment: str, student: str, root: Path = config.ROOT) -> str:
     """The engine session label of one graded submission."""
-    return f"grade-{course_tag(root)}-{assignment}-{student}"
+    return f"{sessions_prefix(root)}{assignment}-{student}"
 
 
 @contextlib.contextmanager

@@ -17,15 +17,18 @@ from __future__ import annotations
 import atexit
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import docker
 import docker.errors
-import pandas as pd
 
 from course import config
 from course.engine import bootstrap, labelled
 from course.engine.cleanup import remove_labelled
 from course.images import BASE, ensure_image, image_ref
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The course base image (busybox on scratch), as notebooks refer to it.
 BASE_IMAGE = image_ref(BASE)
@@ -84,6 +87,8 @@ def namespaces(container: docker.models.containers.Container) -> pd.DataFrame:
     The container reads its own (``/proc/1/ns``, from inside: no privilege needed on the
     host); the notebook reads its own: equal ids mean a shared namespace.
     """
+    import pandas as pd  # here: every notebook imports this module, and pandas is a second of its start-up
+
     script = "; ".join(f"readlink /proc/1/ns/{ns}" for ns in NAMESPACES)
     inside = container.exec_run(["sh", "-c", script]).output.decode().split()
     rows = []

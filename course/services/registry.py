@@ -31,7 +31,7 @@ from course.system import apt, process
 #: Where the registry's front listens: loopback only (the course guard allows exactly this registry).
 ADDRESS = config.REGISTRY
 PROGRAM = Path("/usr/bin/docker-registry")
-PACKAGE = "docker-registry"
+PACKAGE = config.REGISTRY_PACKAGE
 STATE = config.CACHE / "registry"
 CONFIG = STATE / "config.yml"
 PIDFILE = STATE / "registry.pid"
