@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 COURSE := $(VENV)/bin/course
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-unit test-engine lab lab-instructor venv engine images doctor lint clean-engine stop-engine release bench
+.PHONY: demo test test-unit test-engine class class-stop lab lab-instructor venv engine images doctor lint clean-engine stop-engine release bench
 
 demo: venv
 	$(COURSE) demo
@@ -20,6 +20,13 @@ test-unit: venv
 test-engine: venv
 	$(COURSE) setup
 	$(PY) -m pytest -q tests/engine $(PYTEST_ARGS)
+
+class: venv
+	$(COURSE) setup
+	$(COURSE) class start
+
+class-stop: venv
+	$(COURSE) class stop
 
 lab: venv
 	$(COURSE) lab $(LAB_ARGS)

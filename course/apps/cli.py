@@ -305,6 +305,42 @@ def services_stop() -> None:
     console.print(f"broker stopped: {broker.stop_broker()}; database stopped: {database.stop_database()}")
 
 
+@main.group("class")
+def class_() -> None:
+    """The class server: JupyterHub on 127.0.0.1 where students log in, fetch, work and submit."""
+
+
+@class_.command("start")
+@click.pass_context
+def class_start(ctx: click.Context) -> None:
+    """Start the hub (and its proxy) if it does not answer; print its URL and the instructor's login."""
+    from course.apps import preflight
+    from course.services import hub
+
+    root = _course(ctx).root
+    preflight.engine()
+    preflight.view()
+    served = hub.Hub(course_root=root)
+    try:
+        url = hub.start_hub(served)
+    except hub.HubUnavailable as exc:
+        console.print(f"[red]{exc}[/red]")
+        sys.exit(1)
+    me = served.instructor()
+    console.print(f"class server: {url}")
+    console.print(f"instructor's login: {me.name} / {me.password} (change it under {url}hub/change-password)")
+    console.print(f"students' initial passwords: {served.accounts_file} (root only); "
+                  "`course roster import roster.csv` adds students")
+
+
+@class_.command("stop")
+def class_stop() -> None:
+    """Stop the hub by its recorded pid: the students' servers and guards stop with it."""
+    from course.services import hub
+
+    console.print(f"class server stopped: {hub.stop_hub()}")
+
+
 @main.command()
 @click.option("--html", is_flag=True, help="Also write reports/report.html, one page to open in a browser.")
 @click.pass_context

@@ -79,10 +79,14 @@ def prepare_workspace(workspace: Path = WORKSPACE, release: Path | None = None) 
     return workspace
 
 
-def _student_nbgrader_config(course_root: Path, workspace: Path) -> str:
-    """nbgrader settings for the student's Validate and Assignments tabs (not the course's gradebook)."""
+def _student_nbgrader_config(course_root: Path, workspace: Path, student: str | None = None) -> str:
+    """nbgrader settings for the student's Validate and Assignments tabs (not the course's gradebook).
+
+    With ``student`` the exchange knows them by their course id, not by the unix user their server runs as.
+    """
     exchange = Layout(course_root).exchange
     return "\n".join([
+        *([f"c.CourseDirectory.student_id = {student!r}"] if student else []),
         "# Written by course.apps.labserver for the student lab: Validate and the Assignments list.",
         "c = get_config()  # noqa: F821",
         f"c.CourseDirectory.course_id = {config.COURSE_NAME!r}",
@@ -95,7 +99,7 @@ def _student_nbgrader_config(course_root: Path, workspace: Path) -> str:
     ])
 
 
-def write_config(mode: str, state: Path, course_root: Path, workspace: Path) -> Path:
+def write_config(mode: str, state: Path, course_root: Path, workspace: Path, student: str | None = None) -> Path:
     """Write the mode's Jupyter config folder (put first on ``JUPYTER_CONFIG_PATH``); return it.
 
     It holds which lab plugins are disabled (``labconfig/page_config.json``), which server
@@ -108,7 +112,7 @@ def write_config(mode: str, state: Path, course_root: Path, workspace: Path) -> 
     if mode == "student":
         hidden += [NBGRADER_PLUGIN.format(p) for p in STUDENT_HIDDEN_PLUGINS]
         extensions |= {name: False for name in STUDENT_OFF_EXTENSIONS}
-        (conf / "nbgrader_config.py").write_text(_student_nbgrader_config(course_root, workspace))
+        (conf / "nbgrader_config.py").write_text(_student_nbgrader_config(course_root, workspace, student))
     else:
         (conf / "nbgrader_config.py").unlink(missing_ok=True)  # the course's own file rules
     (conf / "labconfig" / "page_config.json").write_text(
@@ -123,6 +127,23 @@ def free_port(ip: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((ip, 0))
         return s.getsockname()[1]
+
+
+def prepare_instructor(course_root: Path) -> None:
+    """What the formgrader needs of the course directory: nbgrader's shared exchange (it warns without one)."""
+    exchange = Layout(course_root).exchange
+    exchange.mkdir(parents=True, exist_ok=True)
+    exchange.chmod(0o3777)  # nbgrader's requirement for a shared exchange
+
+
+def lab_options(state: Path) -> list[str]:
+    """JupyterLab's options for every server the course starts (``course lab`` and the class hub's)."""
+    return [
+        f"--LabApp.user_settings_dir={state / 'settings'}", f"--LabApp.workspaces_dir={state / 'workspaces'}",
+        # Offline and reproducible: no news feed, no update check, no extension installs from the UI.
+        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+    ]
 
 
 @dataclass
@@ -176,9 +197,7 @@ def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: 
         if not (course_root / "nbgrader_config.py").exists():
             raise LabError(f"{course_root} has no nbgrader_config.py: not a course directory")
         root = cwd = course_root
-        exchange = Layout(course_root).exchange  # the formgrader warns without one
-        exchange.mkdir(parents=True, exist_ok=True)
-        exchange.chmod(0o3777)  # nbgrader's requirement for a shared exchange
+        prepare_instructor(course_root)
     state.mkdir(parents=True, exist_ok=True)
     conf = write_config(mode, state, course_root, root)
     venv.ensure_on_path()
@@ -197,11 +216,7 @@ def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: 
     argv = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--ip={ip}", f"--port={port}",
         "--ServerApp.port_retries=0",  # the printed URL must be the real one
-        f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
-        f"--LabApp.user_settings_dir={state / 'settings'}", f"--LabApp.workspaces_dir={state / 'workspaces'}",
-        # Offline and reproducible: no news feed, no update check, no extension installs from the UI.
-        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly",
+        f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}", *lab_options(state),
     ]
     if expose_app:
         argv.append("--LabApp.expose_app_in_browser=True")

@@ -176,9 +176,15 @@ def reset_workdir(slot: int) -> Path:
 def kill_user_processes(slot: int) -> int:
     """Kill every process of the slot's grader user (by pid); return how many."""
     try:
-        uid = pwd.getpwnam(user(slot)).pw_uid
+        return kill_processes_of(pwd.getpwnam(user(slot)).pw_uid)
     except KeyError:
         return 0
+
+
+def kill_processes_of(uid: int) -> int:
+    """Kill every process running as ``uid`` (by pid; a course account's, never root's); return how many."""
+    if uid == 0:
+        raise ValueError("refusing to kill root's processes")
     killed = 0
     for proc in psutil.process_iter(["uids"]):
         if proc.info["uids"] and proc.info["uids"].real == uid:
