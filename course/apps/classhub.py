@@ -27,16 +27,10 @@ from nativeauthenticator.orm import UserInfo
 from traitlets import Bool
 
 from course.apps import labserver
-from course.services.hub import ENV_COURSE_ROOT, ENV_STATE, INSTRUCTOR, Hub
+from course.services.hub import INSTRUCTOR, Hub
 
 #: An email the NativeAuthenticator's model accepts (it refuses anything else, so others are left out).
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def current_hub() -> Hub:
-    """The hub this process serves (its state folder and course directory come in the environment)."""
-    return Hub(port=int(os.environ.get("COURSE_HUB_PORT", "8000")), state=Path(os.environ[ENV_STATE]),
-               course_root=Path(os.environ[ENV_COURSE_ROOT]))
 
 
 class CourseAuthenticator(NativeAuthenticator):
@@ -47,7 +41,7 @@ class CourseAuthenticator(NativeAuthenticator):
     def sync_accounts(self) -> int:
         """Create a login, with its initial password, for each account the hub does not have yet."""
         added = 0
-        for account in current_hub().accounts():
+        for account in Hub().accounts():
             if UserInfo.find(self.db, account.name) is None:
                 info = {"username": account.name, "is_authorized": True,
                         "password": bcrypt.hashpw(account.password.encode(), bcrypt.gensalt())}
@@ -60,7 +54,7 @@ class CourseAuthenticator(NativeAuthenticator):
         return added
 
     def check_allowed(self, username, authentication=None):
-        return username in {a.name for a in current_hub().accounts()}
+        return username in {a.name for a in Hub().accounts()}
 
     async def authenticate(self, handler, data):
         self.sync_accounts()  # a roster imported while the hub runs logs in at once
@@ -106,7 +100,7 @@ class CourseSpawner(LocalProcessSpawner):
 
     @property
     def hub_paths(self) -> Hub:
-        return current_hub()
+        return Hub()
 
     def workspace(self) -> Path:
         return self.hub_paths.homes / self.user.name

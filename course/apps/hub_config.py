@@ -8,10 +8,9 @@ native authenticator; servers through the course's spawner; idle servers culled 
 import os
 import sys
 
-from course.apps.classhub import current_hub
-from course.services.hub import INSTRUCTOR
+from course.services.hub import INSTRUCTOR, Hub
 
-hub = current_hub()
+hub = Hub()
 hub_port, proxy_api_port = hub.ports()
 state = hub.state
 
@@ -29,11 +28,13 @@ c.JupyterHub.cleanup_servers = True  # the hub stopped stops the servers, and wi
 
 c.JupyterHub.authenticator_class = "course.apps.classhub.CourseAuthenticator"
 c.Authenticator.admin_users = {INSTRUCTOR}
+c.Authenticator.allowed_users = {a.name for a in hub.accounts()}  # made hub users at start (the admin page lists them)
 c.JupyterHub.spawner_class = "course.apps.classhub.CourseSpawner"
 c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 120  # two shared cores may be busy grading
 c.Spawner.http_timeout = 120
+c.Spawner.poll_interval = 10  # a server that died is seen within seconds: the student can start it again
 
 idle = os.environ.get("COURSE_HUB_IDLE_TIMEOUT", "3600")
 c.JupyterHub.services = [

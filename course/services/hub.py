@@ -21,8 +21,10 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from course import config
 from course.system import apt, process
@@ -32,6 +34,8 @@ from course.system.secret import private_token
 PROXY_PACKAGE = "configurable-http-proxy@5.3.0"
 #: The instructor's hub login: a hub admin whose server opens the course directory.
 INSTRUCTOR = "instructor"
+#: Where a hub listens, keeps its state and which course it serves (the hub's process gets them too).
+ENV_PORT = "COURSE_HUB_PORT"
 ENV_STATE = "COURSE_HUB_STATE"
 ENV_COURSE_ROOT = "COURSE_HUB_COURSE_ROOT"
 
@@ -55,9 +59,9 @@ class Account:
 class Hub:
     """One JupyterHub the course runs: where it listens, keeps its state and which course it serves."""
 
-    port: int = int(os.environ.get("COURSE_HUB_PORT", "8000"))
-    state: Path = config.CACHE / "hub"
-    course_root: Path = config.ROOT
+    port: int = field(default_factory=lambda: int(os.environ.get(ENV_PORT, "8000")))
+    state: Path = field(default_factory=lambda: Path(os.environ.get(ENV_STATE) or config.CACHE / "hub"))
+    course_root: Path = field(default_factory=lambda: Path(os.environ.get(ENV_COURSE_ROOT) or config.ROOT))
 
     @property
     def url(self) -> str:
@@ -150,11 +154,34 @@ def _password() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(12))
 
 
-DEFAULT = Hub()
+class Person(Protocol):
+    """A roster entry (course.grading.roster.RosterStudent)."""
+
+    id: str
+    first_name: str
+    last_name: str
+    email: str
 
 
-def answers(hub: Hub = DEFAULT, timeout: float = 2.0) -> bool:
+def add_students(people: Iterable[Person], hub: Hub | None = None) -> list[Account]:
+    """Hub logins for the roster's students: an initial password each (the accounts file), and the hub
+    user made at once where the hub runs (else at its next start). Returns the accounts that are new."""
+    hub = hub or Hub()
+    people = list(people)
+    added = hub.add_accounts([(p.id, p.first_name, p.last_name, p.email) for p in people])
+    if answers(hub):
+        for p in people:
+            try:
+                hub.api(f"users/{p.id}", "POST")
+            except urllib.error.HTTPError as exc:
+                if exc.code != 409:  # 409: the hub has them already
+                    raise
+    return added
+
+
+def answers(hub: Hub | None = None, timeout: float = 2.0) -> bool:
     """True if the hub answers its REST API through the proxy."""
+    hub = hub or Hub()
     try:
         with urllib.request.urlopen(f"{hub.url}hub/api/", timeout=timeout) as res:
             return "version" in json.loads(res.read())
@@ -162,8 +189,9 @@ def answers(hub: Hub = DEFAULT, timeout: float = 2.0) -> bool:
         return False
 
 
-def ensure_proxy(hub: Hub = DEFAULT) -> Path:
+def ensure_proxy(hub: Hub | None = None) -> Path:
     """The configurable-http-proxy program, installed from the npm registry into the cache if missing."""
+    hub = hub or Hub()
     if hub.proxy_program.exists():
         return hub.proxy_program
     if not shutil.which("node"):
@@ -188,8 +216,9 @@ def _port_free(port: int) -> bool:
             return False
 
 
-def start_hub(hub: Hub = DEFAULT, wait: float = 90.0) -> str:
+def start_hub(hub: Hub | None = None, wait: float = 90.0) -> str:
     """The hub's URL, starting JupyterHub (and its proxy) first if it does not answer. Idempotent."""
+    hub = hub or Hub()
     if process.recorded_pid(hub.pidfile) is not None and answers(hub):
         return hub.url
     if process.recorded_pid(hub.pidfile) is None:
@@ -207,7 +236,7 @@ def start_hub(hub: Hub = DEFAULT, wait: float = 90.0) -> str:
         hub.api_token()
         private_token(hub.state / "proxy.token")
         env = {**os.environ, ENV_STATE: str(hub.state), ENV_COURSE_ROOT: str(Path(hub.course_root).resolve()),
-               "COURSE_HUB_PORT": str(hub.port), "COURSE_HUB_PROXY": str(proxy)}
+               ENV_PORT: str(hub.port), "COURSE_HUB_PROXY": str(proxy)}
         env.pop("COURSE_SESSION", None)  # each student's kernels label their own sessions
         argv = [process.python(), "-m", "jupyterhub", "-f", str(config.ROOT / "course" / "apps" / "hub_config.py")]
         hub.log.parent.mkdir(parents=True, exist_ok=True)
@@ -227,6 +256,7 @@ def start_hub(hub: Hub = DEFAULT, wait: float = 90.0) -> str:
                          f"Last lines of {hub.log}:\n" + process.log_tail(hub.log, 30))
 
 
-def stop_hub(hub: Hub = DEFAULT, timeout: float = 60.0) -> bool:
+def stop_hub(hub: Hub | None = None, timeout: float = 60.0) -> bool:
     """Stop the hub the course started (by its recorded pid): it stops the students' servers and its proxy."""
+    hub = hub or Hub()
     return process.stop_recorded(hub.pidfile, timeout=timeout)
