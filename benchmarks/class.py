@@ -14,13 +14,19 @@ the one with a single student).
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# benchmarks/queue.py would shadow the standard library's `queue` (urllib3 imports it): keep this folder off the path.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
 import argparse
 import pwd
 import statistics
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import nbformat
 import psutil
