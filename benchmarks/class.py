@@ -32,7 +32,7 @@ import nbformat
 import psutil
 
 from course import config
-from course.apps import labserver
+from course.apps import classhub, labserver
 from course.apps.hub_client import Student
 from course.engine import client, remove_labelled
 from course.grading import sandbox
@@ -74,7 +74,7 @@ def one_class(n: int, code: list[str]) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="class-bench-") as tmp:
         hub = class_hub.Hub(port=labserver.free_port(), state=Path(tmp) / "hub", course_root=config.ROOT)
         hub.add_accounts([(name, "Bench", name, "") for name in names])
-        class_hub.start_hub(hub)
+        classhub.serve(hub)
         try:
             people = [Student(hub, name).login() for name in names]
             t0 = time.monotonic()

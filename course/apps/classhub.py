@@ -181,6 +181,19 @@ class CourseSpawner(LocalProcessSpawner):
             release_student(self.user.name)
 
 
+def serve(hub: Hub) -> str:
+    """Start the class server for ``hub``'s course (idempotent); its URL.
+
+    First the course directory is made ready for the students' users: they reach the interpreter and
+    the venv, and the course's private files (solutions, gradebook, submissions) stay closed to them.
+    """
+    from course.grading import sandbox
+    from course.services.hub import start_hub
+
+    sandbox.prepare(hub.course_root)
+    return start_hub(hub)
+
+
 def release_student(name: str) -> None:
     """What a student's server leaves when it stops: its guard, kernels that outlived it, their engine objects."""
     from course.engine import client, remove_labelled

@@ -314,7 +314,7 @@ def class_() -> None:
 @click.pass_context
 def class_start(ctx: click.Context) -> None:
     """Start the hub (and its proxy) if it does not answer; print its URL and the instructor's login."""
-    from course.apps import preflight
+    from course.apps import classhub, preflight
     from course.services import hub
 
     root = _course(ctx).root
@@ -322,7 +322,7 @@ def class_start(ctx: click.Context) -> None:
     preflight.view()
     served = hub.Hub(course_root=root)
     try:
-        url = hub.start_hub(served)
+        url = classhub.serve(served)
     except hub.HubUnavailable as exc:
         console.print(f"[red]{exc}[/red]")
         sys.exit(1)

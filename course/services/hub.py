@@ -217,7 +217,10 @@ def _port_free(port: int) -> bool:
 
 
 def start_hub(hub: Hub | None = None, wait: float = 90.0) -> str:
-    """The hub's URL, starting JupyterHub (and its proxy) first if it does not answer. Idempotent."""
+    """The hub's URL, starting JupyterHub (and its proxy) first if it does not answer. Idempotent.
+
+    The course directory must be prepared for its students' users first (``course.apps.classhub.serve``).
+    """
     hub = hub or Hub()
     if process.recorded_pid(hub.pidfile) is not None and answers(hub):
         return hub.url
@@ -227,9 +230,6 @@ def start_hub(hub: Hub | None = None, wait: float = 90.0) -> str:
             raise HubUnavailable(f"port {busy[0]} on 127.0.0.1 is in use; stop what listens there or set "
                                  "COURSE_HUB_PORT to another port")
         proxy = ensure_proxy(hub)
-        from course.grading import sandbox
-
-        sandbox.prepare(hub.course_root)  # students' servers reach the venv; the course's private files stay closed
         hub.state.mkdir(parents=True, exist_ok=True)
         hub.state.chmod(0o700)
         hub.instructor()
