@@ -89,6 +89,10 @@ class Layout:
     def exchange(self) -> Path:
         return self.root / ".cache" / "exchange"
 
+    def exchange_release(self, assignment: str = ".") -> Path:
+        """Where ``course release --exchange`` puts an assignment's student version for students to fetch."""
+        return (self.exchange / config.COURSE_NAME / "outbound" / assignment).resolve()
+
     def returned(self, student: str = ".", assignment: str = ".") -> Path:
         """Where the queue's writer puts the notebooks a grader host returned, while it records them."""
         return (self.root / ".cache" / "returned" / student / assignment).resolve()
@@ -99,9 +103,13 @@ class Layout:
         return self.root / ".cache" / "student"
 
     def private(self) -> list[Path]:
-        """What no graded submission may read: solutions and hidden tests, others' work, grades, history."""
+        """What no graded submission may read: solutions and hidden tests, others' work, grades, history.
+
+        Not the exchange: students reach it as their own users, and nbgrader's modes inside it
+        keep each one's submissions and feedback from the others (:mod:`course.grading.exchange`).
+        """
         return [self.source(), self.submitted(), self.autograded(), self.feedback(), self.reports,
-                self.gradebook, self.gradebook_url, self.root / ".git", self.root / "course" / "material", self.exchange,
+                self.gradebook, self.gradebook_url, self.root / ".git", self.root / "course" / "material",
                 self.student_workspace, self.returned()]
 
     def students(self, assignment: str) -> list[str]:

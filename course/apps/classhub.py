@@ -27,6 +27,7 @@ from nativeauthenticator.orm import UserInfo
 from traitlets import Bool
 
 from course.apps import labserver
+from course.grading import exchange
 from course.services.hub import INSTRUCTOR, Hub
 
 #: An email the NativeAuthenticator's model accepts (it refuses anything else, so others are left out).
@@ -125,7 +126,7 @@ class CourseSpawner(LocalProcessSpawner):
         conf_dir = self.config_dir()
         if self.instructor:
             self.notebook_dir = str(course_root)
-            labserver.prepare_instructor(course_root)
+            exchange.ensure(course_root)
             conf = labserver.write_config("instructor", conf_dir, course_root, course_root)
             self._extra_env = {"DOCKER_HOST": bootstrap.ensure_engine(), "JUPYTER_CONFIG_DIR": str(conf),
                                "JUPYTER_CONFIG_PATH": str(conf)}

@@ -137,42 +137,86 @@ def _require(outcome, what: str) -> None:
         raise click.ClickException(f"{what} failed:\n{outcome.error or outcome.log}")
 
 
+def _due(ctx: click.Context, param: click.Parameter, value: str | None):
+    """``--due`` as nbgrader stores it (UTC), or a one-line error saying the format."""
+    if value is None:
+        return None
+    from course.apps import preflight
+    from course.grading import exchange
+
+    try:
+        return exchange.parse_due(value)
+    except ValueError as exc:
+        raise preflight.BadInput(f"--due: {exc}") from None
+
+
 @main.command()
 @click.argument("assignments", nargs=-1)
 @click.option("--exchange/--no-exchange", default=False,
-              help="Also release to nbgrader's exchange, for the students' Assignments tab.")
+              help="Also release to nbgrader's exchange, for the students' Assignments tab (again: replaces it).")
+@click.option("--due", default=None, metavar='"YYYY-MM-DD HH:MM [ZONE]"', callback=_due,
+              help="The due date, recorded in the gradebook (UTC unless a zone follows, e.g. Asia/Seoul): "
+                   "nbgrader flags later submissions late.")
 @click.pass_context
-def release(ctx: click.Context, assignments: tuple[str, ...], exchange: bool) -> None:
-    """Generate the student versions (release/) with nbgrader; all assignments by default."""
+def release(ctx: click.Context, assignments: tuple[str, ...], exchange: bool, due) -> None:
+    """Generate the student versions (release/) with nbgrader; all assignments by default.
+
+    For a class: `course release ASSIGNMENT --exchange --due "2026-12-08 23:59 Asia/Seoul"`.
+    """
     from course.grading import nbgrader_api
 
     root = _course(ctx).root
     for name in _known(assignments):
         _require(nbgrader_api.generate(name, root), f"generate_assignment {name}")
+        if due is not None:
+            nbgrader_api.set_due(name, due, root)
         if exchange:
             _require(nbgrader_api.release_to_exchange(name, root), f"release_assignment {name}")
-        console.print(f"released {name}" + (" (and to the exchange)" if exchange else ""))
+        console.print(f"released {name}" + (" to the exchange" if exchange else "")
+                      + (f", due {due:%Y-%m-%d %H:%M:%S} UTC" if due else ""))
 
 
 @main.command()
-@click.argument("assignment")
+@click.argument("assignments", nargs=-1)
 @click.pass_context
-def collect(ctx: click.Context, assignment: str) -> None:
-    """Collect submissions of ASSIGNMENT from nbgrader's exchange into submitted/."""
+def collect(ctx: click.Context, assignments: tuple[str, ...]) -> None:
+    """Collect each student's latest submission of ASSIGNMENTS (default: all released) from the exchange.
+
+    nbgrader's collect: into submitted/, with the submission's timestamp (late ones are flagged
+    against the due date when graded).
+    """
     from course.apps import preflight
     from course.grading import nbgrader_api
 
     layout = _course(ctx)
-    preflight.released(layout, _known((assignment,)))
-    _require(nbgrader_api.collect(assignment, layout.root), f"collect {assignment}")
-    console.print(f"collected {assignment}")
+    chosen = _known(assignments)
+    if assignments:
+        preflight.released(layout, chosen)
+    else:
+        chosen = [a for a in chosen if layout.exchange_release(a).is_dir()]
+        if not chosen:
+            raise preflight.BadInput("nothing is released to the exchange: run `course release ASSIGNMENT "
+                                     "--exchange` first")
+    for name in chosen:
+        before = set(layout.students(name))
+        outcome = nbgrader_api.collect(name, layout.root)
+        _require(outcome, f"collect {name}")
+        for line in outcome.log.splitlines():
+            if line.startswith("[WARNING]"):  # e.g. a submission under another student's id, not collected
+                console.print(line, markup=False, highlight=False)
+        now = layout.students(name)
+        console.print(f"collected {name}: {len(now)} submission{'s' if len(now) != 1 else ''}"
+                      f" ({len(set(now) - before)} new)")
 
 
 @main.command()
 @click.argument("assignment")
 @click.option("--student", default=None, help="Only this student.")
+@click.option("--release", "release_", is_flag=True,
+              help="Also release it to the exchange: each student fetches their own (Assignments tab, or "
+                   "`nbgrader fetch_feedback`).")
 @click.pass_context
-def feedback(ctx: click.Context, assignment: str, student: str | None) -> None:
+def feedback(ctx: click.Context, assignment: str, student: str | None, release_: bool) -> None:
     """Generate HTML feedback (hidden tests and their code stay hidden)."""
     from course.apps import preflight
     from course.grading import nbgrader_api
@@ -184,6 +228,38 @@ def feedback(ctx: click.Context, assignment: str, student: str | None) -> None:
         preflight.submitted(layout, [assignment], [student])
     _require(nbgrader_api.generate_feedback(assignment, student, layout.root), f"generate_feedback {assignment}")
     console.print(f"feedback written to feedback/*/{assignment}/")
+    if release_:
+        _require(nbgrader_api.release_feedback(assignment, student, layout.root), f"release_feedback {assignment}")
+        console.print(f"feedback of {assignment} released to the exchange")
+
+
+@main.group()
+def roster() -> None:
+    """The class's students."""
+
+
+@roster.command("import")
+@click.argument("csv_file", metavar="ROSTER.CSV", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_context
+def roster_import(ctx: click.Context, csv_file: Path) -> None:
+    """Add the roster's students (id, first_name, last_name, email) to the gradebook; update known ones.
+
+    Idempotent; nobody is removed (a student who left keeps their grades). The formgrader shows the names.
+    """
+    from course.grading import roster as class_roster
+
+    layout = _course(ctx)
+    try:
+        students = class_roster.read(csv_file)
+    except class_roster.RosterError as exc:
+        raise click.ClickException(str(exc)) from None
+    done = class_roster.import_roster(students, layout.root)
+    console.print(f"roster {csv_file.name}: {done.summary()}")
+    from course.services import hub
+
+    served = hub.Hub(course_root=layout.root)
+    logins = hub.add_students(students, served)
+    console.print(f"class server logins: {len(logins)} new, initial passwords in {served.accounts_file} (root only)")
 
 
 @main.command()

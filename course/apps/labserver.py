@@ -41,6 +41,7 @@ import psutil
 from course import config
 from course.apps import validate
 from course.engine import bootstrap
+from course.grading import exchange
 from course.grading.settings import CELL_TIMEOUT
 from course.layout import Layout
 from course.system import venv
@@ -80,18 +81,11 @@ def prepare_workspace(workspace: Path = WORKSPACE, release: Path | None = None) 
 
 
 def _student_nbgrader_config(course_root: Path, workspace: Path, student: str | None = None) -> str:
-    """nbgrader settings for the student's Validate and Assignments tabs (not the course's gradebook).
-
-    With ``student`` the exchange knows them by their course id, not by the unix user their server runs as.
-    """
-    exchange = Layout(course_root).exchange
+    """nbgrader settings for the student's Validate and Assignments tabs (not the course's gradebook)."""
     return "\n".join([
-        *([f"c.CourseDirectory.student_id = {student!r}"] if student else []),
         "# Written by course.apps.labserver for the student lab: Validate and the Assignments list.",
         "c = get_config()  # noqa: F821",
-        f"c.CourseDirectory.course_id = {config.COURSE_NAME!r}",
-        f"c.Exchange.root = {str(exchange)!r}",
-        f"c.Exchange.assignment_dir = {str(workspace)!r}",
+        exchange.student_config(course_root, workspace, student).rstrip("\n"),
         f"c.Execute.timeout = {CELL_TIMEOUT}",
         "c.Execute.kernel_manager_class = 'course.grading.execute.SandboxKernelManager'  # confined like the lab's",
         "c.Execute.interrupt_on_timeout = True",
@@ -127,13 +121,6 @@ def free_port(ip: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((ip, 0))
         return s.getsockname()[1]
-
-
-def prepare_instructor(course_root: Path) -> None:
-    """What the formgrader needs of the course directory: nbgrader's shared exchange (it warns without one)."""
-    exchange = Layout(course_root).exchange
-    exchange.mkdir(parents=True, exist_ok=True)
-    exchange.chmod(0o3777)  # nbgrader's requirement for a shared exchange
 
 
 def lab_options(state: Path) -> list[str]:
@@ -197,9 +184,9 @@ def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: 
         if not (course_root / "nbgrader_config.py").exists():
             raise LabError(f"{course_root} has no nbgrader_config.py: not a course directory")
         root = cwd = course_root
-        prepare_instructor(course_root)
+        exchange.ensure(course_root)  # the formgrader warns without one
     state.mkdir(parents=True, exist_ok=True)
-    conf = write_config(mode, state, course_root, root)
+    conf = write_config(mode, state, course_root, root, student if mode == "student" else None)
     venv.ensure_on_path()
     env = {**os.environ, "DOCKER_HOST": docker_host or bootstrap.ensure_engine(),
            "JUPYTER_CONFIG_PATH": os.pathsep.join(filter(None, [str(conf), os.environ.get("JUPYTER_CONFIG_PATH")]))}

@@ -7,6 +7,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI
@@ -74,19 +75,35 @@ def autograde(assignment: str, student: str, root: Path = config.ROOT, force: bo
         return Outcome.of(api(root).autograde(assignment, student, force=force, create=True))
 
 
+def set_due(assignment: str, due: datetime | None, root: Path = config.ROOT) -> None:
+    """Record ``assignment``'s due date (UTC; None: no due date) in the gradebook: nbgrader flags later
+    submissions late, and the formgrader and the students' Assignments tab show it."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(Layout(root).db_url, config.COURSE_NAME) as gb:
+        gb.update_or_create_assignment(assignment, duedate=due)
+
+
 def release_to_exchange(assignment: str, root: Path = config.ROOT) -> Outcome:
-    """``nbgrader release_assignment`` into the course's exchange (created world-writable, sticky)."""
-    exchange = Layout(root).exchange
-    exchange.mkdir(parents=True, exist_ok=True)
-    exchange.chmod(0o3777)  # nbgrader's requirement for a shared exchange
-    return Outcome.of(api(root).release_assignment(assignment))
+    """``nbgrader release_assignment`` into the course's exchange, replacing an earlier release."""
+    from course.grading import exchange
+
+    exchange.ensure(root)
+    settings = course_config(root)
+    settings.ExchangeReleaseAssignment.force = True  # released again: students fetch the new version
+    return Outcome.of(NbGraderAPI(config=settings).release_assignment(assignment))
 
 
 def collect(assignment: str, root: Path = config.ROOT) -> Outcome:
-    """``nbgrader collect``: the exchange's submissions into submitted/."""
-    return Outcome.of(api(root).collect(assignment))
+    """``nbgrader collect --update``: each student's latest submission in the exchange into submitted/."""
+    return Outcome.of(api(root).collect(assignment, update=True))
 
 
 def generate_feedback(assignment: str, student: str | None = None, root: Path = config.ROOT) -> Outcome:
     """``nbgrader generate_feedback`` (hidden tests stay hidden: nbgrader strips them)."""
     return Outcome.of(api(root).generate_feedback(assignment, student, force=True))
+
+
+def release_feedback(assignment: str, student: str | None = None, root: Path = config.ROOT) -> Outcome:
+    """``nbgrader release_feedback``: the generated feedback into the exchange, for students to fetch."""
+    return Outcome.of(api(root).release_feedback(assignment, student))

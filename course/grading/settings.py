@@ -21,6 +21,9 @@ def apply(c: Config, root: Path | str) -> Config:
     c.CourseDirectory.db_url = layout.db_url
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".cache"]
     c.Exchange.root = str(layout.exchange)
+    # Collect only what each student submitted themselves (the course's check replaces nbgrader's warning).
+    c.ExchangeFactory.collect = "course.grading.exchange.CourseExchangeCollect"
+    c.ExchangeCollect.check_owner = False
     c.Execute.timeout = CELL_TIMEOUT
     c.Execute.interrupt_on_timeout = True
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -31,8 +31,9 @@ def test_course_files_and_nbgraders_settings_agree(tmp_path):
 def test_private_paths_hold_solutions_grades_and_others_work(tmp_path):
     private = {p.relative_to(tmp_path).as_posix() for p in Layout(tmp_path).private()}
     assert {"source", "submitted", "autograded", "feedback", "reports", "gradebook.db", ".git",
-            "course/material", ".cache/exchange", ".cache/student", "gradebook.url", ".cache/returned"} == private
+            "course/material", ".cache/student", "gradebook.url", ".cache/returned"} == private
     assert "release" not in private
+    assert ".cache/exchange" not in private  # students reach it as their own users
 
 
 def test_students_are_those_who_submitted_that_assignment(tmp_path):
