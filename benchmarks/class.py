@@ -32,7 +32,7 @@ import nbformat
 import psutil
 
 from course import config
-from course.apps import classhub, labserver
+from course.apps import classhub
 from course.apps.hub_client import Student
 from course.engine import client, remove_labelled
 from course.grading import sandbox
@@ -72,7 +72,7 @@ def p95(values: list[float]) -> float:
 def one_class(n: int, code: list[str]) -> dict[str, float]:
     names = [f"bench-s{i}" for i in range(1, n + 1)]
     with tempfile.TemporaryDirectory(prefix="class-bench-") as tmp:
-        hub = class_hub.Hub(port=labserver.free_port(), state=Path(tmp) / "hub", course_root=config.ROOT)
+        hub = class_hub.Hub(port=class_hub.free_port(), state=Path(tmp) / "hub", course_root=config.ROOT)
         hub.add_accounts([(name, "Bench", name, "") for name in names])
         classhub.serve(hub)
         try:

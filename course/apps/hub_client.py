@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from tornado.httpclient import HTTPRequest
@@ -93,11 +94,15 @@ class Student:
 
     def run(self, code: str, timeout: float = 300.0) -> str:
         """Run ``code`` in the student's kernel; its printed output. ``CellError`` if it raised."""
-        return asyncio.run(self._run([code], timeout))[0]
+        return self.run_all([code], timeout)[0]
 
     def run_all(self, cells: list[str], timeout: float = 900.0) -> list[str]:
-        """Run cells in order (Run All), stopping at the first that raises."""
-        return asyncio.run(self._run(cells, timeout))
+        """Run cells in order (Run All), stopping at the first that raises.
+
+        In a thread of its own: the caller may be inside an event loop (Playwright's sync API runs one).
+        """
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, self._run(cells, timeout)).result()
 
     async def _run(self, cells: list[str], timeout: float) -> list[str]:
         if not self.kernel:

@@ -207,6 +207,16 @@ def ensure_proxy(hub: Hub | None = None) -> Path:
     return hub.proxy_program
 
 
+def free_port() -> int:
+    """A public port for a hub whose two neighbours (the hub's API, the proxy's API) are free too."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port < 65533 and all(_port_free(p) for p in (port, port + 1, port + 2)):
+            return port
+
+
 def _port_free(port: int) -> bool:
     with socket.socket() as s:
         try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import pwd
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,7 +31,6 @@ import psutil
 import pytest
 
 from course import config
-from course.apps import labserver
 from course.apps.hub_client import CellError, Student
 from course.engine import client, remove_labelled
 from course.grading import sandbox, students
@@ -76,11 +76,16 @@ class Classroom:
 
 
 @pytest.fixture(scope="module")
-def classroom(tmp_path_factory, engine) -> Iterator[Classroom]:
-    """A scratch course served by its own hub: roster imported, `containers` released with a due date."""
-    tmp = tmp_path_factory.mktemp("class")
+def classroom(engine) -> Iterator[Classroom]:
+    """A scratch course served by its own hub: roster imported, `containers` released with a due date.
+
+    Not under pytest's temporary folder: the students' users must pass through its parents, and every
+    new pytest session closes /tmp/pytest-of-root to its owner again.
+    """
+    tmp = config.CACHE / "test-class" / str(os.getpid())
+    tmp.mkdir(parents=True)
     root = make_course(tmp / "course", (ASSIGNMENT,))
-    hub = class_hub.Hub(port=labserver.free_port(), state=tmp / "hub", course_root=root)
+    hub = class_hub.Hub(port=class_hub.free_port(), state=tmp / "hub", course_root=root)
     env = {**os.environ, class_hub.ENV_PORT: str(hub.port), class_hub.ENV_STATE: str(hub.state)}
     room = Classroom(hub, root, env)
     roster = tmp / "roster.csv"
@@ -94,13 +99,14 @@ def classroom(tmp_path_factory, engine) -> Iterator[Classroom]:
         yield room
     finally:
         class_hub.stop_hub(hub)
+        shutil.rmtree(tmp, ignore_errors=True)
     assert process.recorded_pid(hub.pidfile) is None
     for name, *_ in ROSTER:
         uid = pwd.getpwnam(sandbox.student_user(name)).pw_uid
         assert not [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"].real == uid], \
             f"{name}'s server or kernels still run"
         assert not (config.CACHE / "guard" / f"{name}.pid").exists(), f"{name}'s guard still runs"
-        left = client().containers.list(all=True, filters={"label": f"{config.LABEL_OWNER}={name}"})
+        left = client().containers.list(all=True, sparse=True, filters={"label": f"{config.LABEL_OWNER}={name}"})
         remove_labelled(client(), owner=name)
         assert not left, f"{name}'s containers remain: {left}"
 
@@ -143,7 +149,7 @@ def assignments_tab(page):
 
 
 def row(page, listing: str):
-    return page.locator(f"#{listing} .list_item", has_text=ASSIGNMENT)
+    return page.locator(f"#{listing} .list_item:not(.nested_list_item)", has_text=ASSIGNMENT)
 
 
 def fill_answers(student: Student, answered: set[str], root: Path) -> None:
@@ -159,6 +165,10 @@ def open_and_run_all(page, name: str) -> None:
     page.goto(page.url.split("/lab")[0] + f"/lab/tree/{NOTEBOOK}")
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     panel.locator('[data-jp-item-name="executionProgress"] [data-status="idle"]').wait_for(timeout=RUN)
+    page.wait_for_timeout(3000)
+    if page.locator(".jp-Dialog").count():
+        shot(page, f"{name}-dialog")
+        raise AssertionError("DIALOG: " + page.locator(".jp-Dialog").inner_text())  # DEBUG
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-item", has=page.locator(".lm-Menu-itemLabel",
                                                    has_text=re.compile(r"^Run All Cells$"))).click()
