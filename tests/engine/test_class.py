@@ -50,7 +50,7 @@ NOTEBOOK = f"{ASSIGNMENT}/{lesson.notebook}.ipynb"
 ROSTER = (("cls-ana", "Ana", "Lima", "ana.lima@example.org"), ("cls-ben", "Ben", "Okafor", "ben.okafor@example.org"))
 ANA, BEN = (row[0] for row in ROSTER)
 WRITTEN = "q1-answer"
-#: The first line of exercise 1's tests cell.
+#: The first line of exercise 1's tests cell (the first cell that starts so).
 EX1_TESTS = "from course.checks import containers as check"
 ARTIFACTS = config.ROOT / "test-artifacts"
 STEP = 60_000
@@ -169,7 +169,7 @@ def run_through_exercise_1(page) -> None:
     page.goto(page.url.split("/lab")[0] + f"/lab/tree/{NOTEBOOK}")
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     panel.locator('[data-jp-item-name="executionProgress"] [data-status="idle"]').wait_for(timeout=RUN)
-    tests = panel.locator(".jp-CodeCell", has=page.locator(".jp-InputArea", has_text=EX1_TESTS))
+    tests = panel.locator(".jp-CodeCell", has=page.locator(".jp-InputArea", has_text=EX1_TESTS)).first
     tests.locator(".jp-InputPrompt").click()
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-item", has=page.locator(".lm-Menu-itemLabel",
@@ -182,7 +182,7 @@ def wait_ran(page) -> None:
     from playwright.sync_api import expect
 
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-    tests = panel.locator(".jp-CodeCell", has=page.locator(".jp-InputArea", has_text=EX1_TESTS))
+    tests = panel.locator(".jp-CodeCell", has=page.locator(".jp-InputArea", has_text=EX1_TESTS)).first
     expect(tests.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=RUN)
     expect(panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")).to_have_count(0)
     page.keyboard.press("Control+s")
@@ -296,7 +296,7 @@ def test_students_read_their_own_feedback_only(classroom, pages):
 
     with Gradebook(course_config(classroom.root).CourseDirectory.db_url) as gb:
         totals = {name: gb.find_submission(ASSIGNMENT, name) for name in (ANA, BEN)}
-        scores = {name: f"{s.score:g} / {s.max_score:g}" for name, s in totals.items()}
+        scores = {name: f"Score: {s.score:.1f} / {s.max_score:.1f}" for name, s in totals.items()}  # as nbgrader prints it
     for name in (ANA, BEN):
         page = pages[name]
         page.locator(".lm-TabBar-tab", has_text="Assignments").click()
