@@ -59,6 +59,11 @@ class Student:
         server = self.hub.api(f"users/{self.name}")["servers"].get("")
         return bool(server and server.get("ready"))
 
+    def stopped(self) -> bool:
+        """The hub has no server of the student's, nor one starting or stopping."""
+        user = self.hub.api(f"users/{self.name}")
+        return not user["servers"] and not user.get("pending")
+
     def wait_ready(self, timeout: float = 180.0) -> float:
         """Seconds until the hub says the server is ready."""
         t0 = time.monotonic()

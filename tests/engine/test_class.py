@@ -101,6 +101,8 @@ def classroom(engine) -> Iterator[Classroom]:
         yield room
     finally:
         class_hub.stop_hub(hub)
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(hub.log, ARTIFACTS / "class-jupyterhub.log")
         shutil.rmtree(tmp, ignore_errors=True)
     assert process.recorded_pid(hub.pidfile) is None
     for name, *_ in ROSTER:
@@ -326,7 +328,7 @@ def test_a_killed_server_comes_back_with_the_saved_notebook(classroom):
     assert len(server) == 1
     os.kill(server[0].pid, signal.SIGKILL)
     deadline = time.monotonic() + 60
-    while ben.ready():  # the hub polls its servers: it sees this one gone
+    while not ben.stopped():  # the hub polls its servers: it sees this one gone, and cleans up after it
         assert time.monotonic() < deadline, "the hub did not see the killed server"
         time.sleep(1)
     ben.start()
