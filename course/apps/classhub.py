@@ -131,9 +131,13 @@ class CourseSpawner(LocalProcessSpawner):
             self._extra_env = {"DOCKER_HOST": bootstrap.ensure_engine(), "JUPYTER_CONFIG_DIR": str(conf),
                                "JUPYTER_CONFIG_PATH": str(conf)}
             self._cwd = str(course_root)
-        else:
-            self._extra_env, self._cwd = self._confine(course_root, conf_dir)
-        return await super().start()
+            return await super().start()
+        self._extra_env, self._cwd = self._confine(course_root, conf_dir)
+        try:
+            return await super().start()
+        except BaseException:
+            release_student(self.user.name)  # its guard, started above
+            raise
 
     def _confine(self, course_root: Path, conf_dir: Path) -> tuple[dict[str, str], str]:
         """The student's folder, guard and settings; the server's extra environment and its working directory."""
@@ -148,6 +152,7 @@ class CourseSpawner(LocalProcessSpawner):
         guard = start_guard(name, mode=0o600, registry_user=sandbox.student_user(name))
         env = sandbox.confine_student(name, workspace, guard.socket)
         conf = labserver.write_config("student", conf_dir, course_root, workspace, student=name)
+        (conf / "migrated").touch()  # nothing for jupyter_core to migrate into this root-owned folder
         for path in (conf_dir.parent, conf_dir, *conf_dir.rglob("*")):
             path.chmod(0o755 if path.is_dir() else 0o644)
         env |= {"DOCKER_HOST": guard.url, "JUPYTER_CONFIG_DIR": str(conf), "JUPYTER_CONFIG_PATH": str(conf),
