@@ -218,7 +218,9 @@ def free_port() -> int:
 
 
 def _port_free(port: int) -> bool:
+    """Nothing listens on ``port`` (closed connections waiting out their time do not count, as for the hub)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True
@@ -269,4 +271,6 @@ def start_hub(hub: Hub | None = None, wait: float = 90.0) -> str:
 def stop_hub(hub: Hub | None = None, timeout: float = 60.0) -> bool:
     """Stop the hub the course started (by its recorded pid): it stops the students' servers and its proxy."""
     hub = hub or Hub()
-    return process.stop_recorded(hub.pidfile, timeout=timeout)
+    stopped = process.stop_recorded(hub.pidfile, timeout=timeout)
+    process.stop_recorded(hub.state / "proxy.pid", timeout=10)  # the hub stops it; never leave it behind
+    return stopped
