@@ -139,7 +139,7 @@ def login(chromium, room: Classroom, name: str):
     page.fill("#password_input", room.password(name))
     page.click("#login_submit")
     page.wait_for_url(re.compile(f"/user/{name}/lab"), timeout=RUN)
-    page.locator("#jp-main-dock-panel").wait_for(timeout=RUN)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").wait_for(timeout=RUN)  # the lab has loaded
     return page
 
 
