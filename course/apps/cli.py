@@ -245,6 +245,7 @@ def roster_import(ctx: click.Context, csv_file: Path) -> None:
     """Add the roster's students (id, first_name, last_name, email) to the gradebook; update known ones.
 
     Idempotent; nobody is removed (a student who left keeps their grades). The formgrader shows the names.
+    Each new student also gets a class-server login with an initial password (`course class start`).
     """
     from course.grading import roster as class_roster
 
