@@ -16,8 +16,6 @@ from __future__ import annotations
 import os
 import pwd
 import re
-import resource
-from dataclasses import dataclass
 from pathlib import Path
 
 import bcrypt
@@ -28,6 +26,7 @@ from traitlets import Bool
 
 from course.apps import labserver
 from course.grading import exchange
+from course.grading.sandbox import Limits
 from course.services.hub import INSTRUCTOR, Hub
 
 #: An email the NativeAuthenticator's model accepts (it refuses anything else, so others are left out).
@@ -62,27 +61,18 @@ class CourseAuthenticator(NativeAuthenticator):
         return await super().authenticate(handler, data)
 
 
-@dataclass(frozen=True)
-class ServerLimits:
-    """rlimits of a student's server and everything it starts (its kernels, their QEMU)."""
-
-    processes: int = 256            # RLIMIT_NPROC, for the student's user as a whole
-    address_space: int = 8 << 30    # RLIMIT_AS per process: QEMU and numpy map generously
-    cpu_seconds: int = 6 * 3600     # RLIMIT_CPU per process: a day's lab, not a miner running for a week
-    file_size: int = 1 << 30        # RLIMIT_FSIZE
-    open_files: int = 4096          # RLIMIT_NOFILE
-    nice: int = 5                   # below the hub, the guards and the engine
+#: rlimits of a student's server and everything it starts (its kernels, their QEMU): a day's lab, not a
+#: miner running for a week; QEMU and numpy map address space generously.
+SERVER_LIMITS = Limits(processes=256, address_space=8 << 30, cpu_seconds=6 * 3600, file_size=1 << 30,
+                       open_files=4096)
+#: Below the hub, the guards and the engine.
+SERVER_NICE = 5
 
 
-def _limit_and_become(entry: pwd.struct_passwd, limits: ServerLimits, cwd: str):
+def _limit_and_become(entry: pwd.struct_passwd, limits: Limits, cwd: str):
     def preexec() -> None:
-        for what, value in ((resource.RLIMIT_NPROC, limits.processes),
-                            (resource.RLIMIT_AS, limits.address_space),
-                            (resource.RLIMIT_CPU, limits.cpu_seconds),
-                            (resource.RLIMIT_FSIZE, limits.file_size),
-                            (resource.RLIMIT_NOFILE, limits.open_files)):
-            resource.setrlimit(what, (value, value))
-        os.nice(limits.nice)
+        limits.apply()
+        os.nice(SERVER_NICE)
         os.setgroups([])
         os.setgid(entry.pw_gid)
         os.setuid(entry.pw_uid)
@@ -93,7 +83,7 @@ def _limit_and_become(entry: pwd.struct_passwd, limits: ServerLimits, cwd: str):
 class CourseSpawner(LocalProcessSpawner):
     """Students' servers as their own users behind their own guards; the instructor's on the course."""
 
-    limits = ServerLimits()
+    limits = SERVER_LIMITS
 
     @property
     def instructor(self) -> bool:

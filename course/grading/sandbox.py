@@ -58,6 +58,15 @@ class Limits:
     file_size: int = 256 << 20      # RLIMIT_FSIZE
     open_files: int = 1024          # RLIMIT_NOFILE
 
+    def apply(self) -> None:
+        """Set these limits on this process (hard and soft), for it and everything it starts."""
+        import resource
+
+        for what, value in ((resource.RLIMIT_NPROC, self.processes), (resource.RLIMIT_AS, self.address_space),
+                            (resource.RLIMIT_CPU, self.cpu_seconds), (resource.RLIMIT_FSIZE, self.file_size),
+                            (resource.RLIMIT_NOFILE, self.open_files)):
+            resource.setrlimit(what, (value, value))
+
 
 def available() -> bool:
     """True where the course can isolate kernels (root, with useradd)."""

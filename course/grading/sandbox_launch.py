@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import resource
 import sys
 from pathlib import Path
 
@@ -51,10 +50,7 @@ def drop_to(name: str, limits: Limits, argv: list[str]) -> list[str]:
         connection = Path(conn).read_bytes()  # root's file: read before the drop
     elif conn:
         os.chown(conn, entry.pw_uid, entry.pw_gid)
-    for what, value in ((resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_AS, limits.address_space),
-                        (resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_FSIZE, limits.file_size),
-                        (resource.RLIMIT_NOFILE, limits.open_files)):
-        resource.setrlimit(what, (value, value))
+    limits.apply()
     home = Path(os.environ.get(ENV_WORKDIR) or f"/tmp/{name}")
     os.chdir(start_dir(home, Path.cwd().resolve()))
     os.setgroups([])
