@@ -50,6 +50,8 @@ NOTEBOOK = f"{ASSIGNMENT}/{lesson.notebook}.ipynb"
 ROSTER = (("cls-ana", "Ana", "Lima", "ana.lima@example.org"), ("cls-ben", "Ben", "Okafor", "ben.okafor@example.org"))
 ANA, BEN = (row[0] for row in ROSTER)
 WRITTEN = "q1-answer"
+#: The heading of the section after exercise 1's tests.
+AFTER_EX1 = "2. A container is a process, isolated"
 #: The first line of exercise 1's tests cell (the first cell that starts so).
 EX1_TESTS = "from course.checks import containers as check"
 ARTIFACTS = config.ROOT / "test-artifacts"
@@ -166,17 +168,19 @@ def fill_answers(student: Student, answered: set[str], root: Path) -> None:
 
 
 def run_through_exercise_1(page) -> None:
-    """Open the notebook and run its live cells down to exercise 1's tests, as a student does:
-    select the tests cell, Run > Run All Above Selected Cell, then run it (Ctrl+Enter)."""
+    """Open the notebook and run its live cells down to exercise 1's tests, as a student does: select the
+    section after them (a click on its heading), then Run > Run All Above Selected Cell."""
+    from playwright.sync_api import expect
+
     page.goto(page.url.split("/lab")[0] + f"/lab/tree/{NOTEBOOK}")
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     panel.locator('[data-jp-item-name="executionProgress"] [data-status="idle"]').wait_for(timeout=RUN)
-    tests = panel.locator(".jp-CodeCell", has=page.locator(".jp-InputArea", has_text=EX1_TESTS)).first
-    tests.locator(".jp-InputPrompt").click()
+    after = panel.locator(".jp-MarkdownCell", has=page.locator("h2", has_text=AFTER_EX1)).first
+    after.click()
+    expect(after).to_have_class(re.compile(r"\bjp-mod-active\b"), timeout=STEP)
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-item", has=page.locator(".lm-Menu-itemLabel",
                                                    has_text=re.compile(r"^Run All Above Selected Cell$"))).click()
-    page.keyboard.press("Control+Enter")
 
 
 def wait_ran(page) -> None:
