@@ -109,8 +109,11 @@ def classroom(engine) -> Iterator[Classroom]:
     assert process.recorded_pid(hub.pidfile) is None
     for name, *_ in ROSTER:
         uid = pwd.getpwnam(sandbox.student_user(name)).pw_uid
-        assert not [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"].real == uid], \
-            f"{name}'s server or kernels still run"
+        deadline = time.monotonic() + 15  # a kernel told to stop may take a moment to exit
+        while (alive := [p.info for p in psutil.process_iter(["uids", "cmdline"]) if p.info["uids"].real == uid]) \
+                and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not alive, f"{name}'s server or kernels still run: {alive}"
         assert not (config.CACHE / "guard" / f"{name}.pid").exists(), f"{name}'s guard still runs"
         left = client().containers.list(all=True, sparse=True, filters={"label": f"{config.LABEL_OWNER}={name}"})
         remove_labelled(client(), owner=name)
