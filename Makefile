@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 COURSE := $(VENV)/bin/course
 STAMP := $(VENV)/.installed
 
-.PHONY: demo setup-system test test-unit test-engine lab lab-instructor venv engine images doctor lint clean-engine stop-engine release bench
+.PHONY: demo setup-system test test-unit test-engine class class-stop lab lab-instructor venv engine images doctor lint clean-engine stop-engine release bench
 
 # The venv's pip install and the Debian packages + VM assets (system python3, standard library only)
 # are independent: they run side by side.
@@ -26,6 +26,13 @@ test-unit: venv
 test-engine: venv
 	$(COURSE) setup
 	$(PY) -m pytest -q tests/engine $(PYTEST_ARGS)
+
+class: venv
+	$(COURSE) setup
+	$(COURSE) class start
+
+class-stop: venv
+	$(COURSE) class stop
 
 lab: venv
 	$(COURSE) lab $(LAB_ARGS)

@@ -250,6 +250,7 @@ def roster_import(ctx: click.Context, csv_file: Path) -> None:
     """Add the roster's students (id, first_name, last_name, email) to the gradebook; update known ones.
 
     Idempotent; nobody is removed (a student who left keeps their grades). The formgrader shows the names.
+    Each new student also gets a class-server login with an initial password (`course class start`).
     """
     from course.grading import roster as class_roster
 
@@ -260,6 +261,11 @@ def roster_import(ctx: click.Context, csv_file: Path) -> None:
         raise click.ClickException(str(exc)) from None
     done = class_roster.import_roster(students, layout.root)
     console.print(f"roster {csv_file.name}: {done.summary()}")
+    from course.services import hub
+
+    served = hub.Hub(course_root=layout.root)
+    logins = hub.add_students(students, served)
+    console.print(f"class server logins: {len(logins)} new, initial passwords in {served.accounts_file} (root only)")
 
 
 @main.command()
@@ -382,6 +388,42 @@ def services_stop() -> None:
     from course.services import broker, database
 
     console.print(f"broker stopped: {broker.stop_broker()}; database stopped: {database.stop_database()}")
+
+
+@main.group("class")
+def class_() -> None:
+    """The class server: JupyterHub on 127.0.0.1 where students log in, fetch, work and submit."""
+
+
+@class_.command("start")
+@click.pass_context
+def class_start(ctx: click.Context) -> None:
+    """Start the hub (and its proxy) if it does not answer; print its URL and the instructor's login."""
+    from course.apps import classhub, preflight
+    from course.services import hub
+
+    root = _course(ctx).root
+    preflight.engine()
+    preflight.view()
+    served = hub.Hub(course_root=root)
+    try:
+        url = classhub.serve(served)
+    except hub.HubUnavailable as exc:
+        console.print(f"[red]{exc}[/red]")
+        sys.exit(1)
+    me = served.instructor()
+    console.print(f"class server: {url}")
+    console.print(f"instructor's login: {me.name} / {me.password} (change it under {url}hub/change-password)")
+    console.print(f"students' initial passwords: {served.accounts_file} (root only); "
+                  "`course roster import roster.csv` adds students")
+
+
+@class_.command("stop")
+def class_stop() -> None:
+    """Stop the hub by its recorded pid: the students' servers and guards stop with it."""
+    from course.services import hub
+
+    console.print(f"class server stopped: {hub.stop_hub()}")
 
 
 @main.command()

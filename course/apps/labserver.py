@@ -123,6 +123,16 @@ def free_port(ip: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def lab_options(state: Path) -> list[str]:
+    """JupyterLab's options for every server the course starts (``course lab`` and the class hub's)."""
+    return [
+        f"--LabApp.user_settings_dir={state / 'settings'}", f"--LabApp.workspaces_dir={state / 'workspaces'}",
+        # Offline and reproducible: no news feed, no update check, no extension installs from the UI.
+        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+    ]
+
+
 @dataclass
 class Plan:
     """How to start one JupyterLab: command, environment, working directory and URL."""
@@ -195,11 +205,7 @@ def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: 
     argv = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--ip={ip}", f"--port={port}",
         "--ServerApp.port_retries=0",  # the printed URL must be the real one
-        f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
-        f"--LabApp.user_settings_dir={state / 'settings'}", f"--LabApp.workspaces_dir={state / 'workspaces'}",
-        # Offline and reproducible: no news feed, no update check, no extension installs from the UI.
-        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly",
+        f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}", *lab_options(state),
     ]
     if expose_app:
         argv.append("--LabApp.expose_app_in_browser=True")

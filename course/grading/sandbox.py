@@ -58,6 +58,15 @@ class Limits:
     file_size: int = 256 << 20      # RLIMIT_FSIZE
     open_files: int = 1024          # RLIMIT_NOFILE
 
+    def apply(self) -> None:
+        """Set these limits on this process (hard and soft), for it and everything it starts."""
+        import resource
+
+        for what, value in ((resource.RLIMIT_NPROC, self.processes), (resource.RLIMIT_AS, self.address_space),
+                            (resource.RLIMIT_CPU, self.cpu_seconds), (resource.RLIMIT_FSIZE, self.file_size),
+                            (resource.RLIMIT_NOFILE, self.open_files)):
+            resource.setrlimit(what, (value, value))
+
 
 def available() -> bool:
     """True where the course can isolate kernels (root, with useradd)."""
@@ -176,9 +185,15 @@ def reset_workdir(slot: int) -> Path:
 def kill_user_processes(slot: int) -> int:
     """Kill every process of the slot's grader user (by pid); return how many."""
     try:
-        uid = pwd.getpwnam(user(slot)).pw_uid
+        return kill_processes_of(pwd.getpwnam(user(slot)).pw_uid)
     except KeyError:
         return 0
+
+
+def kill_processes_of(uid: int) -> int:
+    """Kill every process running as ``uid`` (by pid; a course account's, never root's); return how many."""
+    if uid == 0:
+        raise ValueError("refusing to kill root's processes")
     killed = 0
     for proc in psutil.process_iter(["uids"]):
         if proc.info["uids"] and proc.info["uids"].real == uid:

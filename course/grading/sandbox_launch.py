@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import resource
 import sys
 from pathlib import Path
 
@@ -45,25 +44,36 @@ def start_dir(workdir: Path, cwd: Path) -> Path:
 def drop_to(name: str, limits: Limits, argv: list[str]) -> list[str]:
     """Become ``name`` with ``limits``; return the command to exec (wrapped in the view if asked)."""
     entry = pwd.getpwnam(name)
+    conn = connection_file(argv)
+    connection = None
+    if conn and os.environ.get(ENV_VIEW):
+        connection = Path(conn).read_bytes()  # root's file: read before the drop
+    elif conn:
+        os.chown(conn, entry.pw_uid, entry.pw_gid)
+    limits.apply()
+    home = Path(os.environ.get(ENV_WORKDIR) or f"/tmp/{name}")
+    os.chdir(start_dir(home, Path.cwd().resolve()))
+    os.setgroups([])
+    os.setgid(entry.pw_gid)
+    os.setuid(entry.pw_uid)
+    return confine(entry, argv, connection)
+
+
+def confine(entry: pwd.struct_passwd, argv: list[str], connection: bytes | None = None) -> list[str]:
+    """As ``entry`` already (dropped above, or a student's server that runs as its own user): point the
+    kernel at its guard and return the command to exec, in its allow-list view if asked. ``connection``:
+    the kernel's connection file, if read before the drop."""
+    name = entry.pw_name
     home = Path(os.environ.get(ENV_WORKDIR) or f"/tmp/{name}")
     confined = bool(os.environ.get(ENV_VIEW))
     conn = connection_file(argv)
     files: dict[str, bytes] = {}
     if conn and confined:
-        files[view.CONNECTION] = Path(conn).read_bytes()  # a copy inside the view: no host runtime dir
+        files[view.CONNECTION] = connection or Path(conn).read_bytes()  # a copy inside the view: no host runtime dir
         argv = [view.CONNECTION if a == conn else (f"--f={view.CONNECTION}" if a == f"--f={conn}" else a)
                 for a in argv]
-    elif conn:
-        os.chown(conn, entry.pw_uid, entry.pw_gid)
-    for what, value in ((resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_AS, limits.address_space),
-                        (resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_FSIZE, limits.file_size),
-                        (resource.RLIMIT_NOFILE, limits.open_files)):
-        resource.setrlimit(what, (value, value))
     cwd = start_dir(home, Path.cwd().resolve())
     os.chdir(cwd)
-    os.setgroups([])
-    os.setgid(entry.pw_gid)
-    os.setuid(entry.pw_uid)
     if os.environ.get(ENV_DOCKER_HOST):
         os.environ["DOCKER_HOST"] = os.environ[ENV_DOCKER_HOST]  # the slot's guard, never the engine
     os.environ.update(HOME=str(home), USER=name, LOGNAME=name, MPLCONFIGDIR=f"{home}/.matplotlib",
@@ -79,6 +89,8 @@ def main() -> None:
     name = os.environ.get(ENV_USER)
     if name and os.geteuid() == 0:
         argv = drop_to(name, Limits(), argv)
+    elif name and pwd.getpwuid(os.geteuid()).pw_name == name:
+        argv = confine(pwd.getpwnam(name), argv)  # the limits are the server's, inherited
     os.execvp(argv[0], argv)
 
 
