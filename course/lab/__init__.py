@@ -27,6 +27,9 @@ from course.engine import bootstrap, labelled
 from course.engine.cleanup import remove_labelled
 from course.images import BASE, ensure_image, image_ref
 
+# The values cell under each varied exercise calls lab.my_values(...).
+from course.lab.variant import my_values as my_values
+
 if TYPE_CHECKING:
     import pandas as pd
 

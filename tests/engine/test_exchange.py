@@ -28,7 +28,7 @@ from nbgrader.utils import parse_utc
 
 from course import config
 from course.apps.cli import main
-from course.grading import exchange, roster, sandbox, students
+from course.grading import exchange, roster, sandbox, students, variants
 from course.grading.scratch import make_course
 from course.layout import Layout
 from course.material import lessons
@@ -79,12 +79,13 @@ def hidden_tests(root: Path) -> list[str]:
             for line in block.splitlines() if len(line.strip()) > 12]
 
 
-def answer(home: Path, root: Path, kind: str) -> None:
-    """Write a simulated student's answers into the notebook the student fetched (it stays theirs)."""
+def answer(home: Path, root: Path, kind: str, student: str) -> None:
+    """Write a simulated student's answers, with their own variant's values, into the notebook the
+    student fetched (it stays theirs)."""
     path = home / ASSIGNMENT / NOTEBOOK
-    source = nbformat.read(Layout(root).source(ASSIGNMENT) / NOTEBOOK, as_version=4)
     fetched = nbformat.read(path, as_version=4)
-    nbformat.write(students.fill(fetched, students.answers_for(kind, lesson, source)), path)
+    answers = students.answers_for(kind, lesson, variants.of(student, ASSIGNMENT, root))
+    nbformat.write(students.fill(fetched, answers), path)
 
 
 def utcnow() -> datetime:
@@ -124,8 +125,8 @@ def run_class(base: Path) -> dict:
         home = homes[student] = base / student
         exchange.prepare_student(student, home, root)
         nbgrader(home, "fetch_assignment", ASSIGNMENT)
-    answer(homes[FULL], root, "solution")
-    answer(homes[LATE], root, "partial")
+    answer(homes[FULL], root, "solution", FULL)
+    answer(homes[LATE], root, "partial", LATE)
     on_time = submitted_at(nbgrader(homes[FULL], "submit", ASSIGNMENT))
     # Brought forward to just after the first submission: the second is then late, with no waiting on a deadline.
     due = on_time + timedelta(seconds=1)

@@ -16,7 +16,7 @@ from course import lab
 from course.checks import why_docker as check
 from course.checks.engine_state import removed_after, session_containers
 from course.checks.feedback import Feedback
-from course.lab import scaleout
+from course.lab import scaleout, variant
 
 
 def test_replicas_answer_with_their_hostnames_and_count_requests(session_api):
@@ -83,10 +83,15 @@ def test_check_explains_seconds_instead_of_a_rate(session_api):
         check.throughput(measure_throughput, session_api, n=2, requests=60)
 
 
+def _hostname(i: int) -> str:
+    """Replica i's hostname as the exercise asks (the default variant's service: the tests' own)."""
+    return f"{variant.value('why_docker', 'service')}-{i}"
+
+
 def test_check_explains_a_missing_cpu_limit(session_api):
     def start_replicas(n):
-        return [session_api.containers.run(lab.BASE_IMAGE, scaleout.WEB_COMMAND, detach=True,
-                                           ports={"8080/tcp": ("127.0.0.1", None)}) for _ in range(n)]
+        return [session_api.containers.run(lab.BASE_IMAGE, scaleout.WEB_COMMAND, detach=True, hostname=_hostname(i),
+                                           ports={"8080/tcp": ("127.0.0.1", None)}) for i in range(1, n + 1)]
 
     before = session_containers(session_api)
     check.replicas(start_replicas, session_api, 2)  # the visible test passes
@@ -99,7 +104,8 @@ def test_check_explains_a_page_without_hostname(session_api):
     def start_replicas(n):
         web = ["sh", "-c", "mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 8080 -h /www"]
         return [session_api.containers.run(lab.BASE_IMAGE, web, detach=True, nano_cpus=100_000_000,
-                                           ports={"8080/tcp": ("127.0.0.1", None)}) for _ in range(n)]
+                                           hostname=_hostname(i), ports={"8080/tcp": ("127.0.0.1", None)})
+                for i in range(1, n + 1)]
 
     with pytest.raises(Feedback, match="without its hostname"):
         check.replicas(start_replicas, session_api, 1)

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from course.apps.cli import main
-from course.grading import report, report_html, similarity, students
+from course.grading import report, report_html, similarity, students, variants
 from course.grading.scratch import make_course
 from course.layout import Layout
 from course.material import lessons
@@ -268,9 +268,8 @@ def simulated(tmp_path_factory) -> Path:
         for kind in students.STUDENTS:
             students.write_submission(kind, lesson, root)
         students.write_submission("solution", lesson, root, student="solution-2")
-        source = nbformat.read(layout.source(lesson.assignment) / lesson.filename, as_version=4)
         release = nbformat.read(layout.release(lesson.assignment) / lesson.filename, as_version=4)
-        partial = students.answers_for("partial", lesson, source)
+        partial = students.answers_for("partial", lesson, variants.of("copier", lesson.assignment, root))
         made = {"copier": {gid: disguised(text) for gid, text in partial.items()},
                 "honest-1": honest(lesson.assignment, 0), "honest-2": honest(lesson.assignment, 1)}
         for student, answers in made.items():
