@@ -4,13 +4,14 @@ The package, top to bottom (each part imports only those on its line and below):
 
     apps/       the commands: `course` CLI, setup, doctor, demo, the JupyterLab server, Validate, the class hub
     grading/    on nbgrader: settings, generate/autograde, the sandboxed parallel pool, report
-    material/   authoring: lessons/ (the lessons as data), the Lesson model, source/, course map
+    material/   authoring: lessons/ (the lessons as data), the Lesson model, source/, course map, catalogs' upkeep
     checks/     what test cells call: behaviour and state checks, feedback in the learner's terms
     lab/        what notebook cells import: the engine session, raw API, measurements, figures
     services/   beside the engine, by recorded pid: the course registry, the second engine, broker, database, hub
     guard/      the allow-list Docker API proxy graded kernels reach the engine through
     engine/ images/ vm/ layout.py   the engine and its labels; offline images; QEMU; the course dir
     system/ config.py   Debian packages, processes, the venv, the browser; paths and labels
+    i18n/       the languages: gettext catalogs (course/locale), the language of the moment
 """
 
 from __future__ import annotations

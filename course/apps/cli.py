@@ -484,6 +484,34 @@ def cleanup() -> None:
     console.print(dict(remove_labelled(client())))
 
 
+@main.group()
+def i18n() -> None:
+    """The translations: gettext catalogs in course/locale (one domain per lesson, and common)."""
+
+
+@i18n.command("update")
+def i18n_update() -> None:
+    """Extract every English text into the templates and merge them into each language's .po."""
+    from course.material import translations as catalogs
+
+    for path in catalogs.update():
+        console.print(f"wrote {path.relative_to(config.ROOT)}")
+
+
+@i18n.command("check")
+@click.argument("lang", default="ko")
+def i18n_check(lang: str) -> None:
+    """Say which texts of LANG are untranslated or stale (exit 1 if any)."""
+    from course import i18n as languages
+    from course.material import translations as catalogs
+
+    found = catalogs.problems(languages.checked(lang))
+    for line in found:
+        console.print(line, markup=False)
+    console.print(f"{lang}: {len(found)} problem(s)" if found else f"{lang}: every text is translated and current")
+    sys.exit(1 if found else 0)
+
+
 @main.command()
 @click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
 @click.option("--queue", is_flag=True, help="Grade through the queue: the course's broker and a grader host.")

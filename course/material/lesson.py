@@ -17,20 +17,25 @@ from dataclasses import dataclass, field
 
 import nbformat
 
+from course.i18n import N_, translator
 from course.material import cells
 from course.material.variants import Param, Value, defaults, render
 
 #: The seed note's points, as a sentence names them ("Seed point: S1 (virtual machine)").
 SEED = {
-    "S1": "virtual machine", "S2": "Docker", "S3": "container", "S4": "VM vs Docker",
-    "S5": "why use Docker", "S6": "Docker image and Docker Hub", "S7": "Dockerfile",
-    "S8": "installing and running Docker",
+    "S1": N_("virtual machine"), "S2": N_("Docker"), "S3": N_("container"), "S4": N_("VM vs Docker"),
+    "S5": N_("why use Docker"), "S6": N_("Docker image and Docker Hub"), "S7": N_("Dockerfile"),
+    "S8": N_("installing and running Docker"),
 }
+
+#: The generated headings and labels (``common``); each lesson's own texts are in its own domain.
+_ = translator("common")
+_n = _.plural
 
 
 def seed_title(point: str) -> str:
     """A seed point's name as a heading writes it ("Virtual machine")."""
-    name = SEED[point]
+    name = _(SEED[point])
     return name[0].upper() + name[1:]
 
 
@@ -51,7 +56,7 @@ def bullets(items: tuple[str, ...], sep: str = "", end: str = "") -> str:
 
 
 def _points(points: float) -> str:
-    return f"{points:g} point" + ("" if points == 1 else "s")
+    return _n("{points:g} point", "{points:g} points", points).format(points=points)
 
 
 @dataclass(frozen=True)
@@ -75,16 +80,20 @@ class Exercise:
 
     def values_cell(self, number: int, assignment: str) -> nbformat.NotebookNode:
         """The cell under the text that shows the learner their own values (the same in every notebook)."""
-        declared = ", ".join(f"{p.name!r}: ({p.meaning!r}, {p.default!r})" for p in self.params)
+        t = translator(assignment)
+        declared = ", ".join(f"{p.name!r}: ({t(p.meaning)!r}, {p.default!r})" for p in self.params)
         return cells.code(f"from course import lab\n\nlab.my_values({assignment!r}, {{{declared}}})",
                           f"ex{number}-values")
 
     def cells(self, number: int, checks: str, assignment: str = "",
               values: Mapping[str, Value] | None = None) -> list[nbformat.NotebookNode]:
         """The exercise's cells; its solution written for ``values`` (default: the default variant)."""
-        heading = f"### Exercise {number} ({_points(self.points)}): {self.title}"
-        text = f"{self.lead.strip()}\n\n{heading}" if self.lead.strip() else heading
-        out = [cells.md(f"{text}\n\n{self.text.strip()}", f"ex{number}-text")]
+        t = translator(assignment)
+        # Translators: the heading of an exercise, e.g. "### Exercise 2 (3 points): Count the containers"
+        heading = _("### Exercise {number} ({points}): {title}").format(
+            number=number, points=_points(self.points), title=t(self.title))
+        text = f"{t(self.lead.strip())}\n\n{heading}" if self.lead.strip() else heading
+        out = [cells.md(f"{text}\n\n{t(self.text.strip())}", f"ex{number}-text")]
         if self.params:
             out.append(self.values_cell(number, assignment))
         if self.helper:
@@ -105,10 +114,11 @@ class Question:
     text: str
     answer: str
 
-    def cells(self, number: int) -> list[nbformat.NotebookNode]:
-        heading = f"### Question ({_points(self.points)}, graded by your instructor)"
-        return [cells.md(f"{heading}\n\n{self.text.strip()}", f"q{number}-text"),
-                cells.written(self.answer, f"q{number}-answer", self.points)]
+    def cells(self, number: int, assignment: str = "") -> list[nbformat.NotebookNode]:
+        t = translator(assignment)
+        heading = _("### Question ({points}, graded by your instructor)").format(points=_points(self.points))
+        return [cells.md(f"{heading}\n\n{t(self.text.strip())}", f"q{number}-text"),
+                cells.written(t(self.answer.strip()), f"q{number}-answer", self.points)]
 
 
 @dataclass(frozen=True)
@@ -168,20 +178,26 @@ class Lesson:
         return sum(item.points for item in self.episode if isinstance(item, Exercise | Question))
 
     def intro(self) -> str:
-        seeds = ", ".join(f"{p} ({SEED[p]})" for p in self.seed_points)
-        label = "Seed point" if len(self.seed_points) == 1 else "Seed points"
-        parts = [f"# {self.title}", f"**Time:** about {self.minutes} minutes. **{label}:** {seeds}."]
+        t = translator(self.assignment)
+        seeds = ", ".join(f"{p} ({_(SEED[p])})" for p in self.seed_points)
+        label = _n("Seed point", "Seed points", len(self.seed_points))
+        parts = [f"# {t(self.title)}", _("**Time:** about {minutes} minutes. **{label}:** {seeds}.").format(
+            minutes=self.minutes, label=label, seeds=seeds)]
         if self.opening:
-            parts.append(self.opening.strip())
-        parts.append("## Questions\n" + bullets(self.questions))
-        parts.append("## Objectives\nBy the end of this notebook you can:\n" + bullets(self.objectives, ";", "."))
+            parts.append(t(self.opening.strip()))
+        parts.append(_("## Questions") + "\n" + bullets(tuple(t(q) for q in self.questions)))
+        # Translators: the separator after each objective but the last, and the end of the last.
+        sep, end = _(";"), _(".")
+        parts.append(_("## Objectives") + "\n" + _("By the end of this notebook you can:") + "\n"
+                     + bullets(tuple(t(o) for o in self.objectives), sep, end))
         if self.overview:
-            parts.append(self.overview.strip())
+            parts.append(t(self.overview.strip()))
         return "\n\n".join(parts)
 
     def cells(self, values: Mapping[str, Value] | None = None) -> list[nbformat.NotebookNode]:
         """The source notebook's cells, in order (fresh copies: writing a notebook may change them),
         the solutions written for ``values`` (a student's variant; default: the default variant)."""
+        t = translator(self.assignment)
         out = [cells.md(self.intro(), "intro")]
         exercises = questions = 0
         for item in self.episode:
@@ -190,9 +206,12 @@ class Lesson:
                 out += item.cells(exercises, self.checks, self.assignment, values)
             elif isinstance(item, Question):
                 questions += 1
-                out += item.cells(questions)
+                out += item.cells(questions, self.assignment)
             else:
-                out.append(copy.deepcopy(item))
-        out.append(cells.md("## Key points\n" + bullets(self.keypoints), "keypoints"))
+                cell = copy.deepcopy(item)
+                if cell.cell_type == "markdown":
+                    cell.source = t(cell.source)
+                out.append(cell)
+        out.append(cells.md(_("## Key points") + "\n" + bullets(tuple(t(k) for k in self.keypoints)), "keypoints"))
         out.append(cells.code(self.cleanup, "cleanup"))
         return out

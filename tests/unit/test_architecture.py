@@ -10,7 +10,7 @@ import course
 PACKAGE = Path(course.__file__).parent
 #: Bottom to top, as course/__init__.py draws them; a part may import its own layer and those below.
 LAYERS = [
-    {"config", "system"},
+    {"config", "system", "i18n"},
     {"layout", "engine", "images", "vm"},
     {"guard"},
     {"services"},
