@@ -490,11 +490,17 @@ def i18n() -> None:
 
 
 @i18n.command("update")
-def i18n_update() -> None:
-    """Extract every English text into the templates and merge them into each language's .po."""
+@click.argument("domains", nargs=-1)
+def i18n_update(domains: tuple[str, ...]) -> None:
+    """Extract every English text into the templates and merge them into each language's .po
+    (DOMAINS: only those catalogs, e.g. `containers common`)."""
     from course.material import translations as catalogs
 
-    for path in catalogs.update():
+    try:
+        written = catalogs.update(only=list(domains) or None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="DOMAINS") from None
+    for path in written:
         console.print(f"wrote {path.relative_to(config.ROOT)}")
 
 

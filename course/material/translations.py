@@ -77,10 +77,14 @@ def _write(path: Path, catalog: Catalog) -> None:
         write_po(out, catalog, width=100, sort_output=False, include_previous=True)
 
 
-def update(langs: list[str] | None = None) -> list[Path]:
-    """Write each domain's template and merge it into every language's catalog (``pybabel update``)."""
+def update(langs: list[str] | None = None, only: list[str] | None = None) -> list[Path]:
+    """Write each domain's template (or ``only`` those) and merge it into every language's catalog
+    (``pybabel update``)."""
+    unknown = sorted(set(only or ()) - set(domains()))
+    if unknown:
+        raise ValueError(f"no domain {', '.join(unknown)}; the catalogs are {', '.join(domains())}")
     written = []
-    for domain in domains():
+    for domain in only or domains():
         tmpl = template(domain)
         _write(LOCALE / f"{domain}.pot", tmpl)
         written.append(LOCALE / f"{domain}.pot")
