@@ -38,7 +38,7 @@ from typing import Self
 
 import psutil
 
-from course import config
+from course import config, i18n
 from course.apps import validate
 from course.engine import bootstrap
 from course.grading import exchange
@@ -59,6 +59,8 @@ NBGRADER_PLUGIN = "@jupyter/nbgrader:{}"
 STUDENT_HIDDEN_PLUGINS = ("formgrader", "create-assignment", "course-list")
 STUDENT_OFF_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 NBGRADER_VALIDATE = "nbgrader.server_extensions.validate_assignment"
+#: JupyterLab's locale for each language of the course (its language packs, from PyPI; English is built in).
+LAB_LOCALES = {"en": "en", "ko": "ko_KR"}
 #: Nobody gets JupyterLab's news prompt: the lab is offline and the toast covers the notebook.
 HIDDEN_PLUGINS = ("@jupyterlab/apputils-extension:announcements",)
 
@@ -116,6 +118,15 @@ def write_config(mode: str, state: Path, course_root: Path, workspace: Path, stu
     return conf
 
 
+def set_locale(state: Path, lang: str) -> Path:
+    """Open the lab in ``lang`` (JupyterLab's own menus, from its language pack): the user setting
+    the lab's *Settings > Language* menu writes, in this server's own settings folder."""
+    path = state / "settings" / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"locale": LAB_LOCALES[i18n.checked(lang)]}, indent=1))
+    return path
+
+
 def free_port(ip: str = "127.0.0.1") -> int:
     """A TCP port free on ``ip`` now (for tests that run beside other servers)."""
     with socket.socket() as s:
@@ -162,7 +173,7 @@ class Plan:
 def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: str = "127.0.0.1",
          course_root: Path = config.ROOT, workspace: Path | None = None, state: Path | None = None,
          session: str | None = None, expose_app: bool = False, docker_host: str | None = None,
-         student: str | None = None) -> Plan:
+         student: str | None = None, lang: str = i18n.DEFAULT) -> Plan:
     """Prepare everything a server of ``mode`` needs (engine, workspace, config) without starting it.
 
     ``session`` sets ``COURSE_SESSION`` for every kernel (tests use it to find their engine
@@ -170,14 +181,18 @@ def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: 
     another's containers. ``expose_app`` publishes ``window.jupyterapp`` for browser tests.
     ``docker_host`` points the kernels at a guard instead of the engine itself. ``student``
     (with a guard's ``docker_host``, as root) gives that student a workspace of their own and runs
-    their kernels as their own user in the allow-list view (:mod:`course.grading.view`).
+    their kernels as their own user in the allow-list view (:mod:`course.grading.view`). ``lang``: the
+    lab's menus and the checks' feedback (``course_root`` is then that language's edition); each
+    language keeps its own workspace and settings, so switching never mixes two editions' notebooks.
     """
+    lang = i18n.checked(lang)
+    suffix = "" if lang == i18n.DEFAULT else f"-{lang}"
     if mode not in MODES:
         raise ValueError(f"unknown lab mode {mode!r}; choose from {MODES}")
     course_root = Path(course_root).resolve()
-    state = Path(state or STATE / mode).resolve()
+    state = Path(state or STATE / f"{mode}{suffix}").resolve()
     if mode == "student":
-        default = STUDENTS / student if student else WORKSPACE
+        default = STUDENTS / f"{student}{suffix}" if student else WORKSPACE.with_name(WORKSPACE.name + suffix)
         root = prepare_workspace(Path(workspace or default).resolve(), Layout(course_root).release())
         cwd = state  # not wherever `make lab` ran: Validate reads nbgrader_config.py from here first
     else:
@@ -186,11 +201,13 @@ def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: 
         root = cwd = course_root
         exchange.ensure(course_root)  # the formgrader warns without one
     state.mkdir(parents=True, exist_ok=True)
+    set_locale(state, lang)
     conf = write_config(mode, state, course_root, root, student if mode == "student" else None)
     venv.ensure_on_path()
     env = {**os.environ, "DOCKER_HOST": docker_host or bootstrap.ensure_engine(),
            "JUPYTER_CONFIG_PATH": os.pathsep.join(filter(None, [str(conf), os.environ.get("JUPYTER_CONFIG_PATH")]))}
     env.pop("COURSE_SESSION", None)
+    env[i18n.ENV] = lang  # the checks' feedback in the lab's language
     env.pop("COURSE_VARIANT", None)  # only a login gives a lab its own values (course.lab.variant)
     if student and mode == "student":
         if not docker_host or not docker_host.startswith("unix://"):
@@ -374,10 +391,12 @@ def _tail(log: Path, lines: int = 30) -> str:
 
 
 def run(port: int = 8888, token: str | None = None, ip: str = "127.0.0.1", mode: str = "student",
-        course_root: Path = config.ROOT, docker_host: str | None = None, student: str | None = None) -> int:
+        course_root: Path = config.ROOT, docker_host: str | None = None, student: str | None = None,
+        lang: str = i18n.DEFAULT) -> int:
     """Start JupyterLab in the foreground (``make lab``), print the URL; Ctrl-C or SIGTERM stops it
     (kernels shut down, so their containers go). Returns JupyterLab's exit status."""
-    p = plan(mode, port=port, token=token, ip=ip, course_root=course_root, docker_host=docker_host, student=student)
+    p = plan(mode, port=port, token=token, ip=ip, course_root=course_root, docker_host=docker_host, student=student,
+             lang=lang)
     what = "the released assignments" if mode == "student" else "the course directory (Nbgrader > Formgrader)"
     print(f"JupyterLab ({mode}) on {what} in {p.root}:\n  {p.url}", flush=True)
     proc = subprocess.Popen(p.argv, cwd=p.cwd, env=p.env)
