@@ -27,6 +27,13 @@ REGISTRY_SECRET: Path = Path(os.environ.get("COURSE_REGISTRY_SECRET") or (
     Path("/var/lib/vmdocker-course") / f"registry-{REGISTRY.replace(':', '-')}.secret" if os.geteuid() == 0
     else REGISTRY_PRIVATE / "token.secret"))
 
+#: The environment variable that hands a kernel its student's values (``{"student": ..., "values": ...}``):
+#: set by whoever starts the kernel (the grader, a student's lab), never the course's secret.
+VARIANT_ENV = "COURSE_VARIANT"
+#: Where a kernel in its allow-list view reads those values instead: a read-only file the launcher makes
+#: from :data:`VARIANT_ENV` (which it removes), so that no cell can choose its variant.
+VARIANT_FILE: Path = Path("/run/kernel/variant.json")
+
 #: Debian's packages of the Docker Engine and of the course registry (here: `course setup` installs
 #: every package with the standard library alone, before the venv exists).
 ENGINE_PACKAGE = "docker.io"

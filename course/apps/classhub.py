@@ -140,7 +140,7 @@ class CourseSpawner(LocalProcessSpawner):
         self.notebook_dir = str(workspace)
         stop_guard(name)  # a guard left by a server that died with the hub
         guard = start_guard(name, mode=0o600, registry_user=sandbox.student_user(name))
-        env = sandbox.confine_student(name, workspace, guard.socket)
+        env = labserver.student_env(name, workspace, guard.socket, course_root)  # their own values too
         conf = labserver.write_config("student", conf_dir, course_root, workspace, student=name)
         (conf / "migrated").touch()  # nothing for jupyter_core to migrate into this root-owned folder
         for path in (conf_dir.parent, conf_dir, *conf_dir.rglob("*")):

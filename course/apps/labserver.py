@@ -170,6 +170,15 @@ class Plan:
         return f"{self.base_url}lab?token={self.token}"
 
 
+def student_env(student: str, workspace: Path, guard_socket: Path, course_root: Path) -> dict[str, str]:
+    """A confined student's server's extra environment: their kernels run as their own user in a view of
+    ``workspace``, behind their guard, and are handed their own values of ``course_root``'s variants
+    (never its secret). ``course lab --student`` and the class hub's spawner both start servers so."""
+    from course.grading import sandbox, variants
+
+    return sandbox.confine_student(student, workspace, guard_socket) | variants.kernel_env(student, root=course_root)
+
+
 def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: str = "127.0.0.1",
          course_root: Path = config.ROOT, workspace: Path | None = None, state: Path | None = None,
          session: str | None = None, expose_app: bool = False, docker_host: str | None = None,
@@ -208,14 +217,11 @@ def plan(mode: str = "student", port: int = 8888, token: str | None = None, ip: 
            "JUPYTER_CONFIG_PATH": os.pathsep.join(filter(None, [str(conf), os.environ.get("JUPYTER_CONFIG_PATH")]))}
     env.pop("COURSE_SESSION", None)
     env[i18n.ENV] = lang  # the checks' feedback in the lab's language
-    env.pop("COURSE_VARIANT", None)  # only a login gives a lab its own values (course.lab.variant)
+    env.pop(config.VARIANT_ENV, None)  # only a login gives a lab its own values (course.lab.variant)
     if student and mode == "student":
         if not docker_host or not docker_host.startswith("unix://"):
             raise LabError("a confined student lab needs the student's guard socket as docker_host")
-        from course.grading import sandbox, variants
-
-        env |= sandbox.confine_student(student, root, Path(docker_host.removeprefix("unix://")))
-        env |= variants.kernel_env(student, root=course_root)  # their own values, never the secret
+        env |= student_env(student, root, Path(docker_host.removeprefix("unix://")), course_root)
     if session:
         env["COURSE_SESSION"] = session
     token = token or secrets.token_hex(16)

@@ -13,6 +13,7 @@ import pwd
 import sys
 from pathlib import Path
 
+from course import config
 from course.grading import view
 from course.grading.sandbox import ENV_DOCKER_HOST, ENV_USER, ENV_VIEW, ENV_WORKDIR, Limits
 
@@ -62,12 +63,18 @@ def drop_to(name: str, limits: Limits, argv: list[str]) -> list[str]:
 def confine(entry: pwd.struct_passwd, argv: list[str], connection: bytes | None = None) -> list[str]:
     """As ``entry`` already (dropped above, or a student's server that runs as its own user): point the
     kernel at its guard and return the command to exec, in its allow-list view if asked. ``connection``:
-    the kernel's connection file, if read before the drop."""
+    the kernel's connection file, if read before the drop.
+
+    In the view the student's values (:data:`course.config.VARIANT_ENV`) become a read-only file and
+    leave the environment: a cell could set the variable, and the checks would follow it.
+    """
     name = entry.pw_name
     home = Path(os.environ.get(ENV_WORKDIR) or f"/tmp/{name}")
     confined = bool(os.environ.get(ENV_VIEW))
     conn = connection_file(argv)
     files: dict[str, bytes] = {}
+    if confined:
+        files[str(config.VARIANT_FILE)] = (os.environ.pop(config.VARIANT_ENV, "") or "{}").encode()
     if conn and confined:
         files[view.CONNECTION] = connection or Path(conn).read_bytes()  # a copy inside the view: no host runtime dir
         argv = [view.CONNECTION if a == conn else (f"--f={view.CONNECTION}" if a == f"--f={conn}" else a)

@@ -10,6 +10,8 @@ empty tmpfs holding only
 - the interpreter and the venv, read-only; the ``course`` package without ``course/material``,
 - the course's read-only assets a kernel needs (the VM kernel and initramfs),
 - its working directory (read-write) and the guard sockets it was given,
+- in ``/run/kernel``, read-only copies of its connection file and of its student's values
+  (:data:`course.config.VARIANT_FILE`),
 - a private ``/tmp`` and ``/dev/shm``, a minimal ``/dev`` (plus ``/dev/kvm`` where there is one).
 
 Everything else is read-only, the view's root included.
@@ -162,7 +164,7 @@ def arguments(view: View, data: dict[str, int], bwrap: str = TOOL) -> list[str]:
     """bwrap's command line for ``view`` (the kernel's command goes after it).
 
     ``data`` maps paths inside the view to file descriptors whose content bwrap copies there
-    read-only (the generated passwd, group and the connection file).
+    read-only (the generated passwd, group, the connection file and the student's values).
     """
     args = [bwrap, "--unshare-user", "--disable-userns", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--cap-drop", "ALL"]

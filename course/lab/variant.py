@@ -1,9 +1,11 @@
 """This learner's own values for the varied exercises, as the grader or the lab handed them over.
 
 The kernel never sees the course's secret: whoever starts it (the grader, from the submission's
-student id; ``course lab --student``, from the login) puts that student's values in the
-environment variable ``COURSE_VARIANT``. A notebook opened without one (a plain ``make lab``)
-uses the defaults its values cell declares, and says so.
+student id; a student's lab, from the login) puts that student's values in the environment
+variable ``COURSE_VARIANT``. A kernel in its allow-list view reads them from a read-only file
+instead (:data:`FILE`, made by the launcher, which removes the variable), so a cell cannot choose
+its variant by setting the variable. A notebook opened without one (a plain ``make lab``) uses the
+defaults its values cell declares, and says so.
 """
 
 from __future__ import annotations
@@ -14,16 +16,25 @@ from collections.abc import Mapping
 
 from IPython.display import Markdown
 
+from course import config
+
 #: ``{"student": id or null, "values": {assignment: {name: value}}}``, set by whoever starts the kernel.
-ENV = "COURSE_VARIANT"
+ENV = config.VARIANT_ENV
+#: The same, as a read-only file in a kernel's view (it wins over the variable: a cell can set that).
+FILE = config.VARIANT_FILE
 
 _declared: dict[str, dict[str, tuple[str, object]]] = {}
 
 
 def handed() -> dict:
-    """What the kernel was given (empty without an identity)."""
+    """What the kernel was given: the view's read-only file if there is one (a cell cannot change it), else
+    the environment (an unconfined kernel), else nothing (the default variant)."""
     try:
-        return json.loads(os.environ.get(ENV, "") or "{}")
+        text = FILE.read_text()
+    except FileNotFoundError:
+        text = os.environ.get(ENV, "")
+    try:
+        return json.loads(text or "{}")
     except ValueError:
         return {}
 

@@ -21,7 +21,7 @@ from jupyter_core.paths import jupyter_runtime_dir
 
 from course.apps import labserver
 from course.grading import sandbox, variants
-from course.lab.variant import ENV
+from course.lab.variant import ENV, FILE
 from course.layout import Layout
 
 pytestmark = pytest.mark.skipif(not isinstance(sandbox.isolation(), sandbox.Confined),
@@ -84,14 +84,18 @@ def test_student_kernel_runs_as_their_user_in_their_view(confined_lab):
     try:
         client.wait_for_ready(timeout=120)
         printed = []
-        client.execute_interactive("import os, json; print(json.dumps([os.getuid(), os.getcwd(), "
-                                   "os.environ.get('COURSE_VARIANT')]))", timeout=60,
-                                   output_hook=lambda m: printed.append(m["content"].get("text", "")))
+        client.execute_interactive(
+            "import os, json\nfrom course.lab import variant\nenv = os.environ.get('COURSE_VARIANT')\n"
+            f"os.environ['COURSE_VARIANT'] = json.dumps({{'student': 'forger', 'values': {{}}}})\n"
+            f"print(json.dumps([os.getuid(), os.getcwd(), env, open({str(FILE)!r}).read(), variant.handed()]))",
+            timeout=60, output_hook=lambda m: printed.append(m["content"].get("text", "")))
     finally:
         client.stop_channels()
-    got_uid, got_cwd, handed = json.loads("".join(printed))
+    got_uid, got_cwd, env, in_file, handed = json.loads("".join(printed))
     assert [got_uid, got_cwd] == [uid, str(server.root)]  # it runs code, as the student, in their folder
-    assert handed == variants.kernel_env(STUDENT)[ENV]  # their own values (all assignments), not the secret
+    mine = variants.kernel_env(STUDENT)[ENV]  # their own values (all assignments), not the secret
+    assert env is None and in_file == mine  # a read-only file of the view, not the environment
+    assert handed == json.loads(mine)  # what the checks read, whatever the cell set
     assert os.readlink(f"/proc/{proc.pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt")
     root = Path(f"/proc/{proc.pid}/root")
     workspace = server.root

@@ -20,7 +20,7 @@ from honest import graded_alone, honest_scores
 from probes import PRELUDE, submit_probe
 
 from course import config
-from course.grading import parallel, sandbox, students, variants
+from course.grading import parallel, report, sandbox, students, variants
 from course.grading.scratch import make_course
 from course.layout import Layout
 from course.material import lessons
@@ -52,7 +52,14 @@ probes = {{
     "write_package": attempt(lambda: write({package!r} + "/probe")),
     "write_usr": attempt(lambda: write("/usr/probe")),
     "write_root_dir": attempt(lambda: write("/probe")),
+    "write_variant_file": attempt(lambda: write({variant_file!r})),
+    "remove_variant_file": attempt(lambda: os.remove({variant_file!r})),
+    "replace_variant_dir": attempt(lambda: os.rename("/run/kernel", "/run/elsewhere")),
 }}
+from course.lab import variant as handed_variant
+variant_env = os.environ.get("COURSE_VARIANT")
+values_before = handed_variant.values({assignment!r})
+os.environ["COURSE_VARIANT"] = {forged!r}  # left set: the checks below must not follow it
 write("in-workdir.txt")
 write("/tmp/in-tmp.txt")
 seen = {{
@@ -61,13 +68,22 @@ seen = {{
     "mnt": os.readlink("/proc/self/ns/mnt"), "top": sorted(os.listdir("/")),
     "run": sorted(os.listdir("/run")) if os.path.isdir("/run") else [],
     "guard": os.environ["DOCKER_HOST"], "engine_version": docker.version()["Version"],
-    "variant": os.environ.get("COURSE_VARIANT"),
+    "variant_env": variant_env, "variant_file": open({variant_file!r}).read(),
+    "values_before": values_before, "values_forged": handed_variant.values({assignment!r}),
 }}
 print("PROBES=" + json.dumps(probes))
 print("SEEN=" + json.dumps(seen))
 '''
 
 
+
+
+def _forged(root: Path) -> dict:
+    """What the probe's cell sets in its environment: another student's values, none of them the probe's."""
+    mine = variants.of("probe", ASSIGNMENT, root)
+    candidates = (variants.of(f"forger-{n}", ASSIGNMENT, root) for n in range(1000))
+    other = next(v for v in candidates if all(x != mine[k] for k, x in v.items()))
+    return {"student": "forger", "values": {ASSIGNMENT: other}}
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +118,8 @@ def graded(tmp_path_factory, planted, engine):
                         host_tmp=str(planted["host_tmp"]), other_submission=str(other_submission),
                         other_slot=str(sandbox.workdir_path(sandbox.MAX_SLOTS - 1)), repo=str(config.ROOT),
                         venv=str(Path(sys.prefix)), package=str(config.ROOT / "course"),
-                        secret=str(Layout(root).variant_secret))
+                        secret=str(Layout(root).variant_secret), variant_file=str(config.VARIANT_FILE),
+                        assignment=ASSIGNMENT, forged=json.dumps(_forged(root)))
     submit_probe(root, lesson, "probe", code)
     results = parallel.autograde_all(ASSIGNMENT, root=root, workers=2, timeout=300)
     return root, {r.student: r for r in results}
@@ -142,11 +159,31 @@ def test_the_kernel_gets_its_students_values_and_never_the_secret(graded):
     """The kernel reads the submission's own variant (its student id is the folder's), and nothing of the secret
     (whose file the view does not show: read_variant_secret above)."""
     root, _ = graded
-    handed = json.loads(_printed(root, "probe", "SEEN")["variant"])
+    seen = _printed(root, "probe", "SEEN")
+    handed = json.loads(seen["variant_file"])
     assert handed == {"student": "probe", "values": {ASSIGNMENT: variants.of("probe", ASSIGNMENT, root)}}
     nb = nbformat.read(Layout(root).autograded("probe", ASSIGNMENT) / lesson.filename, as_version=4)
     assert variants.secret(root).hex() not in nbformat.writes(nb)
     assert nb.metadata["course_variant"]["values"] == handed["values"][ASSIGNMENT]  # what the formgrader shows
+
+
+def test_a_cell_cannot_choose_its_variant(graded):
+    """The values are a read-only file of the view, not an environment variable: a cell that sets
+    ``COURSE_VARIANT`` to another student's values changes nothing, and the checks grade its own."""
+    root, _ = graded
+    seen = _printed(root, "probe", "SEEN")
+    mine = variants.of("probe", ASSIGNMENT, root)
+    assert seen["variant_env"] is None  # the launcher took it out of the kernel's environment
+    assert seen["values_before"] == seen["values_forged"] == mine
+    probes = _printed(root, "probe", "PROBES")
+    tried = {k: probes[k] for k in ("write_variant_file", "remove_variant_file", "replace_variant_dir")}
+    assert set(tried.values()) <= {"OSError", "PermissionError"}, tried  # read-only, whoever tries
+    scores = report.scores(root)
+    code = scores[scores.auto]
+    probe, solution = (code[code.student == s].set_index("question").score for s in ("probe", "solution"))
+    best = code[code.student == "probe"].set_index("question").max_score
+    assert probe.equals(solution) and (probe == best).all(), \
+        f"the probe (its own values typed in, another's set in its environment) lost code marks:\n{probe}"
 
 
 def test_honest_submissions_score_as_alone(graded, tmp_path_factory):

@@ -101,6 +101,25 @@ def test_a_kernel_reads_its_values_or_the_declared_defaults(monkeypatch):
     assert variant.value("containers", "memory_mb") == 96
 
 
+def test_a_kernel_prefers_its_views_file_to_the_environment(monkeypatch, tmp_path):
+    """In a view the launcher's read-only file wins, whatever a cell sets in the environment; without the
+    file (an unconfined kernel) the environment's values count; with neither, the default variant."""
+    monkeypatch.setattr(variant, "FILE", tmp_path / "variant.json")
+    monkeypatch.delenv(variant.ENV, raising=False)
+    assert variant.handed() == {} and variant.student() is None
+    forged = {"student": "eve", "values": {"containers": {"memory_mb": 160}}}
+    monkeypatch.setenv(variant.ENV, json.dumps(forged))
+    assert variant.handed() == forged  # no file: an unconfined kernel reads what it was started with
+    mine = {"student": "ada", "values": {"containers": {"memory_mb": 96}}}
+    variant.FILE.write_text(json.dumps(mine))
+    assert variant.handed() == mine and variant.value("containers", "memory_mb") == 96
+    monkeypatch.delenv(variant.ENV)
+    assert variant.student() == "ada"
+    variant.FILE.write_text("{}")  # a view without an identity: the defaults, not what a cell sets
+    monkeypatch.setenv(variant.ENV, json.dumps(forged))
+    assert variant.handed() == {}
+
+
 def test_the_grader_records_the_submissions_variant(tmp_path, monkeypatch):
     monkeypatch.setenv(variant.ENV, "")  # the preprocessor sets it: monkeypatch restores it after
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("hello")])

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import pwd
 from pathlib import Path
+
+import pytest
 
 from course import config
 from course.grading import sandbox_launch, view
+from course.grading.sandbox import ENV_VIEW, ENV_WORKDIR
 
 ACCOUNT = view.Account("vmd-grader-3", 1003, 1003, "/tmp/vmd-grader-3")
 WORK = Path("/tmp/vmd-grader-3")
@@ -102,3 +108,40 @@ def test_missing_tool_is_unconfined_with_what_to_install(monkeypatch, tmp_path):
     finally:
         view.probe.cache_clear()
     assert isinstance(found, view.Unconfined) and "apt-get install bubblewrap" in found.fix
+
+
+def test_launcher_hands_the_variant_as_a_read_only_file_and_drops_the_variable(monkeypatch, tmp_path):
+    """In a view the student's values leave the kernel's environment (a cell could set it there) and become a
+    read-only file; a view without them gets the default variant's empty file, never the variable's say."""
+    if view.tool() is None:
+        pytest.skip("bwrap is not installed")
+    conn = tmp_path / "kernel-1.json"
+    conn.write_text("{}")
+    for name in ("HOME", "USER", "LOGNAME", "MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_RUNTIME_DIR"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))  # confine sets them: restored after
+    monkeypatch.setenv(ENV_VIEW, view.TOOL)
+    monkeypatch.setenv(ENV_WORKDIR, str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    entry = pwd.getpwuid(os.getuid())
+
+    def launched(values: str | None) -> tuple[list[str], bytes]:
+        if values is None:
+            monkeypatch.delenv(config.VARIANT_ENV, raising=False)
+        else:
+            monkeypatch.setenv(config.VARIANT_ENV, values)
+        args = sandbox_launch.confine(entry, ["python", "-m", "ipykernel_launcher", "-f", str(conn)])
+        assert config.VARIANT_ENV not in os.environ
+        fd = int(args[args.index(str(config.VARIANT_FILE)) - 1])
+        assert args[args.index(str(config.VARIANT_FILE)) - 2] == "--ro-bind-data"
+        try:
+            return args, os.read(fd, 1 << 16)
+        finally:
+            for i, a in enumerate(args):
+                if a == "--ro-bind-data":
+                    os.close(int(args[i + 1]))
+
+    mine = json.dumps({"student": "ada", "values": {"containers": {"memory_mb": 96}}})
+    args, content = launched(mine)
+    assert content == mine.encode()
+    assert args[-1] == view.CONNECTION and mine not in " ".join(args)
+    assert launched(None)[1] == b"{}"
