@@ -92,29 +92,29 @@ def run_elsewhere(fn: Callable, api: docker.DockerClient, other: docker.DockerCl
         output = call(fn, ref, other)
         if isinstance(output, bytes):
             output = output.decode(errors="replace")
-        # Translators: {kind} is a Python type name (bytes, NoneType, ...).
         expect(isinstance(output, str),
+               # Translators: {kind} is a Python type name (bytes, NoneType, ...).
                _("`run_elsewhere` returned {kind}, not the output text.").format(kind=type(output).__name__),
                _("return what the container printed, as a str (.decode() the bytes of logs())."))
         try:
             there = other.images.get(image_id)
         except docker.errors.ImageNotFound:
             there = None
-        # Translators: {ref} is the image's name:tag, {short} the start of its ID.
         expect(there is not None,
+               # Translators: {ref} is the image's name:tag, {short} the start of its ID.
                _("the image {ref} ({short}) is not on the other engine.").format(ref=ref, short=image_id[7:19]),
                _("save it from `docker` (docker.images.get(ref).save(named=ref)) and load the bytes with "
                  "other_api.images.load(...)."))
-        # Translators: {got} and {expected} are quoted texts the container printed.
         expect(output.strip() == expected.strip(),
+               # Translators: {got} and {expected} are quoted texts the container printed.
                _("it returned {got}, but the image prints {expected} (it did so on this engine).").format(
                    got=repr(output.strip()[:120]), expected=repr(expected.strip())),
                _("run the image with its own default command (no command argument) on other_api and "
                  "return its output."))
         if not strict:
             return
-        # Translators: {tags} is a Python list of image tags, {ref} the quoted tag expected.
         expect(ref in there.tags,
+               # Translators: {tags} is a Python list of image tags, {ref} the quoted tag expected.
                _("on the other engine the image has the tags {tags}, not {ref}.").format(tags=there.tags, ref=repr(ref)),
                _("save it by its name (save(named=image_ref)), so the archive carries the tag."))
         created = _created_from(other, since, ref, image_id)
@@ -153,8 +153,8 @@ def replicas(fn: Callable, api: docker.DockerClient, n: int, strict: bool = Fals
     got = call(fn, n)
     started = _new_containers(api, before)
     with removed_after(*started, *(got if isinstance(got, (list, tuple)) else [])):
-        # Translators: {n} is the number of replicas asked for, {kind} a Python type name.
         expect(isinstance(got, (list, tuple)) and all(isinstance(c, Container) for c in got),
+               # Translators: {n} is the number of replicas asked for, {kind} a Python type name.
                _("`start_replicas({n})` returned {kind}, not a list of Containers.").format(
                    n=n, kind=type(got).__name__),
                _("collect the Container that each docker.containers.run(..., detach=True) returns in a list."))
@@ -176,13 +176,13 @@ def replicas(fn: Callable, api: docker.DockerClient, n: int, strict: bool = Fals
         for container in got:
             container.reload()
             log = container.logs(tail=3).decode(errors="replace").strip()
-            # Translators: {status} is the engine's quoted state ('exited', 'created'), {log} the quoted last lines.
             expect(container.status == "running",
+                   # Translators: {status} is the engine's quoted state ('exited', 'created'), {log} the quoted last lines.
                    _("replica {id} is {status}; its log ends with: {log}.").format(
                        id=container.short_id, status=repr(container.status), log=repr(log)),
                    _("run the web command from the live cell (WEB), with detach=True."))
-            # Translators: {image} is the image's list of tags, or its ID.
             expect(image_ref(BASE) in container.image.tags,
+                   # Translators: {image} is the image's list of tags, or its ID.
                    _("replica {id} runs {image}.").format(id=container.short_id,
                                                          image=container.image.tags or container.image.id),
                    _("use lab.BASE_IMAGE: it has busybox httpd."))
@@ -202,16 +202,16 @@ def replicas(fn: Callable, api: docker.DockerClient, n: int, strict: bool = Fals
                 expect(False, f"{exc}.", _('publish it on the loopback only: ports={"8080/tcp": ("127.0.0.1", None)}.'))
             published = scaleout.bindings(container)
             others = sorted({b.get("HostIp") for b in published} - {scaleout.LOOPBACK})
-            # Translators: {where} is a Python list of host addresses.
             expect(all(b.get("HostIp") == scaleout.LOOPBACK for b in published),
+                   # Translators: {where} is a Python list of host addresses.
                    _("replica {id} is also published on {where}: reachable from outside.").format(
                        id=container.short_id, where=others),
                    _('publish on 127.0.0.1 only: ports={"8080/tcp": ("127.0.0.1", None)}.'))
             hostnames.append(container.attrs["Config"]["Hostname"])
         service = variant.value("why_docker", "service")
         wanted = [f"{service}-{i}" for i in range(1, n + 1)]
-        # Translators: {got} and {wanted} are comma-separated host names; {{i}} stays as it is (Python code).
         expect(sorted(hostnames) == sorted(wanted),
+               # Translators: {got} and {wanted} are comma-separated host names; {{i}} stays as it is (Python code).
                _("your replicas' hostnames are {got}; your exercise asks for {wanted}.").format(
                    got=", ".join(sorted(hostnames)), wanted=", ".join(wanted)),
                _('give replica i (from 1) the hostname f"{service}-{{i}}" (hostname= in containers.run).').format(
@@ -258,8 +258,8 @@ def throughput(fn: Callable, api: docker.DockerClient, n: int = 2, requests: int
         wall = time.perf_counter() - start
         after = scaleout.served(containers, total=sum(before) + requests)
         served = [a - b for a, b in zip(after, before, strict=True)]
-        # Translators: {rate} is the value the learner's function returned, as Python writes it.
         expect(isinstance(rate, (int, float)) and not isinstance(rate, bool) and math.isfinite(rate) and rate > 0,
+               # Translators: {rate} is the value the learner's function returned, as Python writes it.
                _("`measure_throughput` returned {rate}, not a positive number of requests per second.").format(
                    rate=repr(rate)),
                _("return requests / elapsed seconds, as a float."))
@@ -283,8 +283,8 @@ def throughput(fn: Callable, api: docker.DockerClient, n: int = 2, requests: int
                    rate=rate, own=own),
                _("time the whole batch from before the first request to after the last one."))
         if strict:
-            # Translators: {served} is a Python list of counts, one per replica.
             expect(max(served) - min(served) <= 1,
+                   # Translators: {served} is a Python list of counts, one per replica.
                    _("the replicas served {served} requests: not spread evenly over them.").format(served=served),
                    _("go round-robin: request i goes to urls[i % len(urls)]."))
 
@@ -293,8 +293,8 @@ def scaling_table(scaling: object, api: docker.DockerClient, own_check: bool = F
     """`scaling` holds one measured row per N in 1, 2, 4, consistent, and the replicas are gone."""
     expect(scaling is not None, _("`scaling` is not defined."),
            _("build the DataFrame in the exercise cell and run that cell before this test."))
-    # Translators: {kind} is a Python type name.
     expect(isinstance(scaling, pd.DataFrame),
+           # Translators: {kind} is a Python type name.
            _("`scaling` is a {kind}, not a DataFrame.").format(kind=type(scaling).__name__),
            _("build it with pd.DataFrame(rows), one dict per N."))
     missing = [c for c in SCALING_COLUMNS if c not in scaling.columns]
@@ -302,8 +302,8 @@ def scaling_table(scaling: object, api: docker.DockerClient, own_check: bool = F
     expect(not missing, _("`scaling` lacks the column(s) {missing}; it has {columns}.").format(
                missing=missing, columns=list(scaling.columns)),
            _("use exactly these columns: {wanted}.").format(wanted=list(SCALING_COLUMNS)))
-    # Translators: {replicas} is a Python list of numbers of replicas.
     expect(sorted(scaling["replicas"].tolist()) == [1, 2, 4],
+           # Translators: {replicas} is a Python list of numbers of replicas.
            _("`scaling` has rows for {replicas} replicas.").format(replicas=scaling["replicas"].tolist()),
            _("measure with 1, 2 and 4 replicas, one row each."))
     for row in scaling.itertuples():
@@ -353,8 +353,8 @@ def _timed_runner(run: iobench.Runner) -> tuple[iobench.Runner, list[float]]:
 def _judge_write(fn: Callable, run: iobench.Runner, path: str, mib: int, where: str) -> None:
     timed_run, spent = _timed_runner(run)
     rate = call(fn, timed_run, path, mib)
-    # Translators: {where} is one of "in a container (tmpfs)", "in a container (overlay2)", "in the VM".
     expect(isinstance(rate, (int, float)) and not isinstance(rate, bool) and math.isfinite(rate) and rate > 0,
+           # Translators: {where} is one of "in a container (tmpfs)", "in a container (overlay2)", "in the VM".
            _("`timed_write` returned {rate} {where}, not a positive number of MiB per second.").format(
                rate=repr(rate), where=where),
            _("return mib / seconds, a float."))
@@ -397,8 +397,8 @@ def timed_write(fn: Callable, api: docker.DockerClient, mib: int = 16, vm: bool 
 def _number(namespace: dict, name: str, hint: str) -> float:
     value = namespace.get(name)
     expect(value is not None, _("`{name}` is not defined.").format(name=name), hint)
-    # Translators: {name} is a variable of the notebook, {value} its value as Python writes it.
     expect(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
+           # Translators: {name} is a variable of the notebook, {value} its value as Python writes it.
            _("`{name}` is {value}, not a number.").format(name=name, value=repr(value)), hint)
     return float(value)
 
@@ -416,8 +416,8 @@ def conclusions(namespace: dict, strict: bool = False) -> None:
     _ratio(namespace, "speedup_4", true_speedup, "scaling",
            _("the requests_per_s of 4 replicas over that of 1 (from `scaling`)"))
     scaled = boolean(namespace.get("scaled_out"), "scaled_out")
-    # Translators: {scaled} is True or False (Python values, keep them in English).
     expect(scaled == (true_speedup >= 2),
+           # Translators: {scaled} is True or False (Python values, keep them in English).
            _("scaled_out is {scaled}, but your 4 replicas served {speedup:.2f} times as many requests/s as 1.").format(
                scaled=scaled, speedup=true_speedup),
            _("scaled_out is True exactly when speedup_4 is at least 2."))
@@ -440,8 +440,8 @@ def _ratio(namespace: dict, name: str, true: float, table: str, formula: str) ->
     # Translators: {name} is a variable, {formula} the Python expression (or the sentence) that computes it.
     got = _number(namespace, name, _("set {name} = {formula}.").format(name=name, formula=formula))
     upside = _(": that is the ratio upside down") if math.isclose(got * true, 1, rel_tol=0.02) else ""
-    # Translators: {upside} is empty or ": that is the ratio upside down".
     expect(math.isclose(got, true, rel_tol=0.01),
+           # Translators: {upside} is empty or ": that is the ratio upside down".
            _("{name} is {got:.3g}, but your `{table}` table gives {true:.3g}{upside}.").format(
                name=name, got=got, table=table, true=true, upside=upside),
            _("compute {formula}.").format(formula=formula))
