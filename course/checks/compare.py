@@ -77,15 +77,15 @@ def collected(fn, repeats: int, kernels: bool = False) -> None:
     expect(runs == sorted(list(range(repeats)) * 2), _("runs are {runs}.").format(runs=runs),
            _("number the runs 0..repeats-1, each with a VM and a container."))
     for col in NUMBERS:
-        # Translators: {column} is a column's name (start_s, memory_mb, disk_mb); {values} a list of its values.
         expect(pd.api.types.is_numeric_dtype(df[col]) and (df[col] > 0).all(),
+               # Translators: {column} is a column's name (start_s, memory_mb, disk_mb); {values} its values.
                _("column {column} has values that are not positive numbers: {values}.").format(
                    column=col, values=df[col].tolist()),
                _("use the numbers measure.vm_row / measure.container_row return."))
     # The order they were measured in (rows made elsewhere: the order of the rows).
     order = [kind for kind, _run in measure.taken[mark:]] or list(df["kind"])
-    # Translators: {order} lists the kinds as measured, e.g. "vm, vm, container, container".
     expect(all(a != b for a, b in itertools.pairwise(order)),
+           # Translators: {order} lists the kinds as measured, e.g. "vm, vm, container, container".
            _("the measurements were taken in the order {order}: not alternating, so a change in "
              "the machine's load during the loop weighs on one kind more than on the other.").format(
                order=", ".join(order)),
@@ -125,15 +125,17 @@ def summarised(fn, data, strict: bool = False, shuffled: bool = False) -> None:
             value, want = float(got.loc[kind, col]), float(truth.loc[kind, col])
             if math.isclose(value, want, rel_tol=1e-9):
                 continue
-            # Translators: {column} is a column's name (start_s, ...), {kind} "vm" or "container";
-            # {value} is the learner's number, {want} the median of their data.
             if math.isclose(value, mean, rel_tol=1e-9):
+                # Translators: {column} is a column's name (start_s, ...), {kind} "vm" or "container";
+                # {value} is the learner's number, {want} the median of their data.
                 raise Feedback(_("{column} for {kind} is {value:.4g}: that is the mean; the median is {want:.4g}.")
                                .format(column=col, kind=kind, value=value, want=want),
                                _("use .median(), not .mean()."))
+            # Translators: as above: {column} start_s..., {kind} vm or container, {value} theirs, {want} the median.
             raise Feedback(_("{column} for {kind} is {value:.4g}; the median of your data is {want:.4g}.").format(
                 column=col, kind=kind, value=value, want=want), _("compute the median of each column per kind."))
     if strict:
+        # Translators: {rows} is a number of rows.
         expect(len(got) == 2, _("summarise returned {rows} rows.").format(rows=len(got)), _("one row per kind."))
 
 
@@ -149,8 +151,8 @@ def conclusions(ns: dict, strict: bool = False) -> None:
     truth = {kind: bool((data[data.kind == kind].boot_id == host).all()) for kind in ("container", "vm")}
     container_host = boolean(ns["container_kernel_is_host"], "container_kernel_is_host")
     vm_host = boolean(ns["vm_kernel_is_host"], "vm_kernel_is_host")
-    # Translators: {given} is the learner's answer and {truth} what their data says: True or False (keep them).
     expect(container_host == truth["container"],
+           # Translators: {given} is the learner's answer and {truth} what their data says: True or False.
            _("container_kernel_is_host is {given}; your data says {truth}.").format(
                given=container_host, truth=truth["container"]),
            _("compare the container rows' boot_id column with lab.host_boot_id()."))
@@ -158,6 +160,7 @@ def conclusions(ns: dict, strict: bool = False) -> None:
     # Translators: {given} is the learner's answer and {truth} what their data says: True or False (keep them).
     wrong_vm = (_("vm_kernel_is_host is {given}; your data says {truth}: the VM's release is the host's (the same "
                   "kernel package), but each VM booted a kernel of its own, with a boot ID of its own.")
+                # Translators: {given} is the learner's answer and {truth} what their data says: True or False.
                 if same_release and vm_host else _("vm_kernel_is_host is {given}; your data says {truth}."))
     expect(vm_host == truth["vm"], wrong_vm.format(given=vm_host, truth=truth["vm"]),
            _("compare the VM rows' boot_id column with lab.host_boot_id(): a VM boots its own kernel."))
@@ -167,10 +170,11 @@ def conclusions(ns: dict, strict: bool = False) -> None:
         got = number(ns[name], name, _("compute it from summary."))
         if math.isclose(got, want, rel_tol=0.01 if strict else 0.05):
             continue
-        # Translators: {name} is start_ratio or memory_ratio, {got} the learner's value, {want} their data's.
         if math.isclose(got, 1 / want, rel_tol=0.01):
+            # Translators: {name} is start_ratio or memory_ratio, {got} the learner's value.
             raise Feedback(_("{name} is {got:.3g}: that is container / VM, the inverse.").format(name=name, got=got),
                            _("divide the VM's median by the container's."))
+        # Translators: {name} is start_ratio or memory_ratio, {got} the learner's value, {want} their data's.
         raise Feedback(_("{name} is {got:.3g}, but your data's VM median / container median is {want:.3g}.").format(
                            name=name, got=got, want=want),
                        # Translators: {column} is start_s or memory_mb; the hint is code, keep it as it is.
@@ -188,8 +192,8 @@ def your_data(data) -> None:
     _need_data(data)
     want = int(variant.value("compare", "repeats"))
     counts = data["kind"].value_counts().to_dict()
-    # Translators: {vms} and {containers} are the runs of each kind in the data, {want} the learner's repeats.
     expect(counts == {"vm": want, "container": want},
+           # Translators: {vms} and {containers} count the runs of each kind in the data, {want} the learner's repeats.
            _("your data has {vms} VM run(s) and {containers} container run(s); your exercise asks for {want} "
              "of each.").format(vms=counts.get("vm", 0), containers=counts.get("container", 0), want=want),
            _("set data = collect({want}), your own number of repeats.").format(want=want))
