@@ -16,7 +16,10 @@ import pandas as pd
 
 from course import lab
 from course.checks.feedback import Feedback, boolean, call, expect, number
+from course.i18n import translator
 from course.lab import measure, variant
+
+_ = translator("compare")
 
 COLUMNS = measure.COLUMNS
 NUMBERS = ["start_s", "memory_mb", "disk_mb"]
@@ -56,38 +59,49 @@ def collected(fn, repeats: int, kernels: bool = False) -> None:
     # a test cell that wrote to stderr 0: the bar is seen here, not printed.
     with _progress_bars() as bars, contextlib.redirect_stderr(io.StringIO()):
         df = call(fn, repeats)
-    expect(isinstance(df, pd.DataFrame), f"`collect` returned {type(df).__name__}, not a DataFrame.",
-           "build a list of row dicts and return pd.DataFrame(rows, columns=[...]).")
-    expect(list(df.columns) == COLUMNS, f"the columns are {list(df.columns)}.", f"use exactly {COLUMNS}.")
-    expect(len(df) == 2 * repeats, f"collect({repeats}) has {len(df)} rows; expected {2 * repeats}.",
-           "one VM row and one container row per run.")
+    # Translators: {type} is a Python type's name (list, dict, ...).
+    expect(isinstance(df, pd.DataFrame), _("`collect` returned {type}, not a DataFrame.").format(
+        type=type(df).__name__), _("build a list of row dicts and return pd.DataFrame(rows, columns=[...])."))
+    # Translators: {columns} is a Python list of column names, e.g. ['kind', 'run', ...].
+    expect(list(df.columns) == COLUMNS, _("the columns are {columns}.").format(columns=list(df.columns)),
+           _("use exactly {columns}.").format(columns=COLUMNS))
+    # Translators: {repeats} is the argument collect was called with; {rows} and {expected} count rows.
+    expect(len(df) == 2 * repeats, _("collect({repeats}) has {rows} rows; expected {expected}.").format(
+        repeats=repeats, rows=len(df), expected=2 * repeats), _("one VM row and one container row per run."))
     counts = df["kind"].value_counts().to_dict()
-    expect(counts == {"vm": repeats, "container": repeats}, f"kinds per row: {counts}.",
-           'each run adds one row of kind "vm" and one of kind "container".')
-    expect(sorted(df["run"]) == sorted(list(range(repeats)) * 2), f"runs are {sorted(df['run'])}.",
-           "number the runs 0..repeats-1, each with a VM and a container.")
+    # Translators: {counts} is a Python dict, kind -> number of rows, e.g. {'vm': 2}.
+    expect(counts == {"vm": repeats, "container": repeats}, _("kinds per row: {counts}.").format(counts=counts),
+           _('each run adds one row of kind "vm" and one of kind "container".'))
+    runs = sorted(df["run"])
+    # Translators: {runs} is the sorted list of the run column's values, e.g. [0, 0, 1, 1].
+    expect(runs == sorted(list(range(repeats)) * 2), _("runs are {runs}.").format(runs=runs),
+           _("number the runs 0..repeats-1, each with a VM and a container."))
     for col in NUMBERS:
         expect(pd.api.types.is_numeric_dtype(df[col]) and (df[col] > 0).all(),
-               f"column {col} has values that are not positive numbers: {df[col].tolist()}.",
-               "use the numbers measure.vm_row / measure.container_row return.")
+               # Translators: {column} is a column's name (start_s, memory_mb, disk_mb); {values} its values.
+               _("column {column} has values that are not positive numbers: {values}.").format(
+                   column=col, values=df[col].tolist()),
+               _("use the numbers measure.vm_row / measure.container_row return."))
     # The order they were measured in (rows made elsewhere: the order of the rows).
-    order = [kind for kind, _ in measure.taken[mark:]] or list(df["kind"])
+    order = [kind for kind, _run in measure.taken[mark:]] or list(df["kind"])
     expect(all(a != b for a, b in itertools.pairwise(order)),
-           f"the measurements were taken in the order {', '.join(order)}: not alternating, so a change in "
-           "the machine's load during the loop weighs on one kind more than on the other.",
-           "in one loop over the runs, measure a VM and then a container.")
+           # Translators: {order} lists the kinds as measured, e.g. "vm, vm, container, container".
+           _("the measurements were taken in the order {order}: not alternating, so a change in "
+             "the machine's load during the loop weighs on one kind more than on the other.").format(
+               order=", ".join(order)),
+           _("in one loop over the runs, measure a VM and then a container."))
     expect(any(bars),
-           "`collect` showed no progress bar.", "loop over tqdm(range(repeats)) (from tqdm.auto import tqdm).")
+           _("`collect` showed no progress bar."), _("loop over tqdm(range(repeats)) (from tqdm.auto import tqdm)."))
     if kernels:
         host_boot = lab.host_boot_id()
         boxes, vms = df[df.kind == "container"], df[df.kind == "vm"]
         expect((boxes.boot_id == host_boot).all(),
-               "a container row's kernel is not the host's running kernel: was it measured in a container?",
-               "use measure.container_row for the container rows.")
+               _("a container row's kernel is not the host's running kernel: was it measured in a container?"),
+               _("use measure.container_row for the container rows."))
         expect((vms.kernel == _guest_release()).all() and (vms.boot_id != host_boot).all()
                and vms.boot_id.is_unique,
-               "a VM row's kernel is not a kernel booted for it (each VM boot draws a new boot ID): "
-               "was it measured in a VM?", "use measure.vm_row for the VM rows.")
+               _("a VM row's kernel is not a kernel booted for it (each VM boot draws a new boot ID): "
+                 "was it measured in a VM?"), _("use measure.vm_row for the VM rows."))
 
 
 def summarised(fn, data, strict: bool = False, shuffled: bool = False) -> None:
@@ -95,12 +109,16 @@ def summarised(fn, data, strict: bool = False, shuffled: bool = False) -> None:
     _need_data(data)
     got = call(fn, data.sample(frac=1, random_state=1) if shuffled else data)
     truth = data.groupby("kind")[NUMBERS].median()
-    expect(isinstance(got, pd.DataFrame), f"`summarise` returned {type(got).__name__}.",
-           'return df.groupby("kind")[[...]].median().')
-    expect(set(got.index) == {"vm", "container"}, f"the index is {list(got.index)}.",
-           'group by the "kind" column, so the index is the kinds.')
+    # Translators: {type} is a Python type's name (list, Series, ...).
+    expect(isinstance(got, pd.DataFrame), _("`summarise` returned {type}.").format(type=type(got).__name__),
+           _('return df.groupby("kind")[[...]].median().'))
+    # Translators: {index} is a Python list of the returned table's index labels.
+    expect(set(got.index) == {"vm", "container"}, _("the index is {index}.").format(index=list(got.index)),
+           _('group by the "kind" column, so the index is the kinds.'))
     missing = [c for c in NUMBERS if c not in got.columns]
-    expect(not missing, f"missing columns {missing}.", f"keep the columns {NUMBERS}.")
+    # Translators: {columns} is a Python list of column names.
+    expect(not missing, _("missing columns {columns}.").format(columns=missing),
+           _("keep the columns {columns}.").format(columns=NUMBERS))
     for col in NUMBERS:
         for kind in ("vm", "container"):
             mean = data[data.kind == kind][col].mean()
@@ -108,12 +126,17 @@ def summarised(fn, data, strict: bool = False, shuffled: bool = False) -> None:
             if math.isclose(value, want, rel_tol=1e-9):
                 continue
             if math.isclose(value, mean, rel_tol=1e-9):
-                raise Feedback(f"{col} for {kind} is {value:.4g}: that is the mean; the median is {want:.4g}.",
-                               "use .median(), not .mean().")
-            raise Feedback(f"{col} for {kind} is {value:.4g}; the median of your data is {want:.4g}.",
-                           "compute the median of each column per kind.")
+                # Translators: {column} is a column's name (start_s, ...), {kind} "vm" or "container";
+                # {value} is the learner's number, {want} the median of their data.
+                raise Feedback(_("{column} for {kind} is {value:.4g}: that is the mean; the median is {want:.4g}.")
+                               .format(column=col, kind=kind, value=value, want=want),
+                               _("use .median(), not .mean()."))
+            # Translators: as above: {column} start_s..., {kind} vm or container, {value} theirs, {want} the median.
+            raise Feedback(_("{column} for {kind} is {value:.4g}; the median of your data is {want:.4g}.").format(
+                column=col, kind=kind, value=value, want=want), _("compute the median of each column per kind."))
     if strict:
-        expect(len(got) == 2, f"summarise returned {len(got)} rows.", "one row per kind.")
+        # Translators: {rows} is a number of rows.
+        expect(len(got) == 2, _("summarise returned {rows} rows.").format(rows=len(got)), _("one row per kind."))
 
 
 def conclusions(ns: dict, strict: bool = False) -> None:
@@ -121,36 +144,47 @@ def conclusions(ns: dict, strict: bool = False) -> None:
     data = ns.get("data")
     _need_data(data)
     for name in ("container_kernel_is_host", "vm_kernel_is_host", "start_ratio", "memory_ratio"):
-        expect(name in ns, f"`{name}` is not set.", "assign it in the exercise cell and run that cell.")
+        # Translators: {name} is a variable's name (start_ratio, ...).
+        expect(name in ns, _("`{name}` is not set.").format(name=name),
+               _("assign it in the exercise cell and run that cell."))
     host = lab.host_boot_id()
     truth = {kind: bool((data[data.kind == kind].boot_id == host).all()) for kind in ("container", "vm")}
     container_host = boolean(ns["container_kernel_is_host"], "container_kernel_is_host")
     vm_host = boolean(ns["vm_kernel_is_host"], "vm_kernel_is_host")
     expect(container_host == truth["container"],
-           f"container_kernel_is_host is {container_host}; your data says {truth['container']}.",
-           "compare the container rows' boot_id column with lab.host_boot_id().")
+           # Translators: {given} is the learner's answer and {truth} what their data says: True or False.
+           _("container_kernel_is_host is {given}; your data says {truth}.").format(
+               given=container_host, truth=truth["container"]),
+           _("compare the container rows' boot_id column with lab.host_boot_id()."))
     same_release = (data[data.kind == "vm"].kernel == lab.host_kernel()).all()
-    expect(vm_host == truth["vm"],
-           f"vm_kernel_is_host is {vm_host}; your data says {truth['vm']}"
-           + (": the VM's release is the host's (the same kernel package), but each VM booted a kernel of its "
-              "own, with a boot ID of its own." if same_release and vm_host else "."),
-           "compare the VM rows' boot_id column with lab.host_boot_id(): a VM boots its own kernel.")
+    # Translators: {given} is the learner's answer and {truth} what their data says: True or False (keep them).
+    wrong_vm = (_("vm_kernel_is_host is {given}; your data says {truth}: the VM's release is the host's (the same "
+                  "kernel package), but each VM booted a kernel of its own, with a boot ID of its own.")
+                # Translators: {given} is the learner's answer and {truth} what their data says: True or False.
+                if same_release and vm_host else _("vm_kernel_is_host is {given}; your data says {truth}."))
+    expect(vm_host == truth["vm"], wrong_vm.format(given=vm_host, truth=truth["vm"]),
+           _("compare the VM rows' boot_id column with lab.host_boot_id(): a VM boots its own kernel."))
     med = data.groupby("kind")[NUMBERS].median()
     for name, col in (("start_ratio", "start_s"), ("memory_ratio", "memory_mb")):
         want = med.loc["vm", col] / med.loc["container", col]
-        got = number(ns[name], name, "compute it from summary.")
+        got = number(ns[name], name, _("compute it from summary."))
         if math.isclose(got, want, rel_tol=0.01 if strict else 0.05):
             continue
         if math.isclose(got, 1 / want, rel_tol=0.01):
-            raise Feedback(f"{name} is {got:.3g}: that is container / VM, the inverse.",
-                           "divide the VM's median by the container's.")
-        raise Feedback(f"{name} is {got:.3g}, but your data's VM median / container median is {want:.3g}.",
-                       f'use summary.loc["vm", "{col}"] / summary.loc["container", "{col}"].')
+            # Translators: {name} is start_ratio or memory_ratio, {got} the learner's value.
+            raise Feedback(_("{name} is {got:.3g}: that is container / VM, the inverse.").format(name=name, got=got),
+                           _("divide the VM's median by the container's."))
+        # Translators: {name} is start_ratio or memory_ratio, {got} the learner's value, {want} their data's.
+        raise Feedback(_("{name} is {got:.3g}, but your data's VM median / container median is {want:.3g}.").format(
+                           name=name, got=got, want=want),
+                       # Translators: {column} is start_s or memory_mb; the hint is code, keep it as it is.
+                       _('use summary.loc["vm", "{column}"] / summary.loc["container", "{column}"].').format(
+                           column=col))
 
 
 def _need_data(data) -> None:
     expect(isinstance(data, pd.DataFrame) and not data.empty and set(COLUMNS) <= set(data.columns),
-           "there are no measurements in `data`.", "finish Exercise 1, whose cell sets `data = collect(...)`.")
+           _("there are no measurements in `data`."), _("finish Exercise 1, whose cell sets `data = collect(...)`."))
 
 
 def your_data(data) -> None:
@@ -159,5 +193,7 @@ def your_data(data) -> None:
     want = int(variant.value("compare", "repeats"))
     counts = data["kind"].value_counts().to_dict()
     expect(counts == {"vm": want, "container": want},
-           f"your data has {counts.get('vm', 0)} VM run(s) and {counts.get('container', 0)} container run(s); your "
-           f"exercise asks for {want} of each.", f"set data = collect({want}), your own number of repeats.")
+           # Translators: {vms} and {containers} count the runs of each kind in the data, {want} the learner's repeats.
+           _("your data has {vms} VM run(s) and {containers} container run(s); your exercise asks for {want} "
+             "of each.").format(vms=counts.get("vm", 0), containers=counts.get("container", 0), want=want),
+           _("set data = collect({want}), your own number of repeats.").format(want=want))
