@@ -10,6 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from course.i18n import translator
+
+_ = translator("common")
+
 #: Frames from the course package (the checks, the lab, the VM runner) or from installed
 #: libraries say nothing to a learner.
 _NOT_THE_LEARNERS = (str(Path(__file__).resolve().parents[1]), sys.prefix, sys.base_prefix)
@@ -19,7 +23,8 @@ class Feedback(AssertionError):
     """A failed check, worded for the learner. Subclasses AssertionError so nbgrader counts it."""
 
     def __init__(self, problem: str, hint: str):
-        super().__init__(f"{problem}\n  What to try: {hint}")
+        self.try_label = _("What to try:")  # in the learner's language, as the problem and hint are
+        super().__init__(f"{problem}\n  {self.try_label} {hint}")
         self.problem = problem
         self.hint = hint
 
@@ -35,9 +40,9 @@ class Feedback(AssertionError):
             frames = [f for f in traceback.extract_tb(cause.__traceback__)
                       if not str(Path(f.filename).resolve()).startswith(_NOT_THE_LEARNERS)]
             if frames:
-                lines.append("Your code, where it failed:")
+                lines.append(_("Your code, where it failed:"))
                 lines += [ln for chunk in traceback.format_list(frames) for ln in chunk.rstrip("\n").split("\n")]
-        return [*lines, f"{type(self).__name__}: {self.problem}", f"  What to try: {self.hint}"]
+        return [*lines, f"{type(self).__name__}: {self.problem}", f"  {self.try_label} {self.hint}"]
 
 
 def expect(condition: object, problem: str, hint: str) -> None:
@@ -50,8 +55,8 @@ def boolean(value: object, name: str) -> bool:
     """``value`` as a bool, Python's or numpy's (what pandas' ``(...).all()`` gives); else feedback."""
     import numpy as np
 
-    expect(isinstance(value, (bool, np.bool_)), f"`{name}` is {value!r}, not True or False.",
-           "answer with a bool: True or False (a comparison gives one).")
+    expect(isinstance(value, (bool, np.bool_)), _("`{name}` is {value}, not True or False.").format(
+        name=name, value=repr(value)), _("answer with a bool: True or False (a comparison gives one)."))
     return bool(value)
 
 
@@ -60,7 +65,7 @@ def number(value: object, name: str, hint: str) -> float:
     import numpy as np
 
     expect(isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value),
-           f"`{name}` is {value!r}, not a number.", hint)
+           _("`{name}` is {value}, not a number.").format(name=name, value=repr(value)), hint)
     return float(value)
 
 
@@ -69,8 +74,8 @@ def defined(namespace: dict[str, Any], name: str) -> Callable:
     fn = namespace.get(name)
     expect(
         callable(fn),
-        f"`{name}` is not defined as a function in this notebook.",
-        f"write `def {name}(...)` in the exercise cell above and run that cell before this test.",
+        _("`{name}` is not defined as a function in this notebook.").format(name=name),
+        _("write `def {name}(...)` in the exercise cell above and run that cell before this test.").format(name=name),
     )
     return fn
 
@@ -82,13 +87,15 @@ def call(fn: Callable, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
     except NotImplementedError:
         raise Feedback(
-            f"`{fn.__name__}` is not written yet (it still raises NotImplementedError).",
-            "replace `raise NotImplementedError()` with your code.",
+            _("`{name}` is not written yet (it still raises NotImplementedError).").format(name=fn.__name__),
+            _("replace `raise NotImplementedError()` with your code."),
         ) from None
     except Feedback:
         raise
     except Exception as exc:  # the learner's code may raise anything; explain it
         raise Feedback(
-            f"`{fn.__name__}({shown})` raised {type(exc).__name__}: {exc}",
-            "run the call yourself in a new cell and read the traceback.",
+            # Translators: {call} is the learner's call, e.g. `boot(128)`; {error} the exception's type.
+            _("`{call}` raised {error}: {message}").format(call=f"{fn.__name__}({shown})",
+                                                         error=type(exc).__name__, message=exc),
+            _("run the call yourself in a new cell and read the traceback."),
         ) from exc

@@ -90,8 +90,12 @@ def _translations(domain: str, lang: str) -> gettext.NullTranslations:
 
     with path.open("rb") as source:
         catalog = pofile.read_po(source, locale=lang, domain=domain)
+    for message in list(catalog):  # untranslated: left out, so the English shows (with English plural rules)
+        forms = [message.string] if isinstance(message.string, str) else list(message.string)
+        if message.id and not all(forms):
+            catalog.delete(message.id, message.context)
     compiled = io.BytesIO()
-    mofile.write_mo(compiled, catalog)  # fuzzy (stale) entries are left out: the English shows instead
+    mofile.write_mo(compiled, catalog)  # fuzzy (stale) entries are left out too
     compiled.seek(0)
     return gettext.GNUTranslations(compiled)
 

@@ -17,6 +17,9 @@ from collections.abc import Mapping
 from IPython.display import Markdown
 
 from course import config
+from course.i18n import translator
+
+_ = translator("common")
 
 #: ``{"student": id or null, "values": {assignment: {name: value}}}``, set by whoever starts the kernel.
 ENV = config.VARIANT_ENV
@@ -52,7 +55,7 @@ def values(assignment: str) -> dict[str, object]:
     if assignment not in _declared:
         raise LookupError(f"no values for {assignment!r}: run the notebook's cells from the top "
                           "(the cell under an exercise's text shows your values)")
-    return {name: default for name, (_, default) in _declared[assignment].items()}
+    return {name: default for name, (_meaning, default) in _declared[assignment].items()}
 
 
 def value(assignment: str, name: str) -> object:
@@ -67,10 +70,10 @@ def my_values(assignment: str, declared: Mapping[str, tuple[str, object]]) -> Ma
     """
     _declared.setdefault(assignment, {}).update(declared)
     mine = values(assignment)
-    rows = [f"| {meaning} | `{name}` | **{mine[name]}** |" for name, (meaning, _) in declared.items()]
+    rows = [f"| {meaning} | `{name}` | **{mine[name]}** |" for name, (meaning, _default) in declared.items()]
     who = student()
-    note = (f"These are the values of **{who}**: the grader checks your answer against them."
+    note = (_("These are the values of **{who}**: the grader checks your answer against them.").format(who=who)
             if who and assignment in handed().get("values", {}) else
-            "This notebook was opened without a student identity, so it shows the **default** values; "
-            "opened with your login (or graded as your submission) it shows and checks your own.")
-    return Markdown("\n".join(["| what | name | your value |", "|---|---|---|", *rows, "", note]))
+            _("This notebook was opened without a student identity, so it shows the **default** values; "
+              "opened with your login (or graded as your submission) it shows and checks your own."))
+    return Markdown("\n".join([_("| what | name | your value |"), "|---|---|---|", *rows, "", note]))
