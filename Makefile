@@ -34,8 +34,11 @@ class: venv
 class-stop: venv
 	$(COURSE) class stop
 
+# `make lab LANG=ko` (or a Korean locale, LANG=ko_KR.UTF-8) opens the Korean edition; the recipe's own
+# LANG stays a locale the system has.
+LAB_LANG := $(if $(filter ko%,$(LANG)),ko,en)
 lab: venv
-	$(COURSE) lab $(LAB_ARGS)
+	$(if $(filter ko,$(LAB_LANG)),LANG=C.UTF-8 $(COURSE) release --lang ko >/dev/null &&,) LANG=C.UTF-8 $(COURSE) lab --lang $(LAB_LANG) $(LAB_ARGS)
 
 lab-instructor: venv
 	$(COURSE) lab --mode instructor $(LAB_ARGS)

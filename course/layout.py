@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from course import config
+from course import config, i18n
 
 if TYPE_CHECKING:
     from nbgrader.coursedir import CourseDirectory
@@ -64,9 +64,34 @@ class Layout:
         return self.root / "gradebook.url"
 
     @property
+    def language(self) -> str:
+        """The language of this course directory's edition (its ``LANGUAGE`` file; English without one)."""
+        marker = self.root / "LANGUAGE"
+        return i18n.checked(marker.read_text().strip()) if marker.exists() else i18n.DEFAULT
+
+    def edition(self, lang: str) -> Path:
+        """The course directory of the ``lang`` edition: this one for English, ``LANG/`` inside it otherwise.
+
+        An edition is a course directory of its own (its own gradebook, exchange and nbgrader course id)
+        with the same assignment ids, so the same checks, variants and grading estimates apply.
+        """
+        lang = i18n.checked(lang)
+        return self.root if lang == i18n.DEFAULT else self.root / lang
+
+    @property
+    def course_id(self) -> str:
+        """nbgrader's course id: the course's name, with the edition's language for a translated one."""
+        return config.COURSE_NAME if self.language == i18n.DEFAULT else f"{config.COURSE_NAME}-{self.language}"
+
+    @property
+    def _home(self) -> Path:
+        """Where the course's own private files live: an edition shares its course's (one secret, one variant)."""
+        return self.root.parent if self.language != i18n.DEFAULT else self.root
+
+    @property
     def variant_secret(self) -> Path:
         """A private file holding the secret each student's exercise values are derived from."""
-        return self.root / "variant.secret"
+        return self._home / "variant.secret"
 
     @property
     def variant_pins(self) -> Path:
@@ -107,7 +132,7 @@ class Layout:
 
     def exchange_release(self, assignment: str = ".") -> Path:
         """Where ``course release --exchange`` puts an assignment's student version for students to fetch."""
-        return (self.exchange / config.COURSE_NAME / "outbound" / assignment).resolve()
+        return (self.exchange / self.course_id / "outbound" / assignment).resolve()
 
     def returned(self, student: str = ".", assignment: str = ".") -> Path:
         """Where the queue's writer puts the notebooks a grader host returned, while it records them."""
@@ -127,7 +152,9 @@ class Layout:
         return [self.source(), self.submitted(), self.autograded(), self.feedback(), self.reports,
                 self.gradebook, self.gradebook_url, self.variant_secret, self.variant_pins, self.root / ".git",
                 self.root / "course" / "material",
-                self.student_workspace, self.returned()]
+                self.student_workspace, self.returned(),
+                *(path for lang in i18n.LANGS if lang != i18n.DEFAULT and self.language == i18n.DEFAULT
+                  and (self.root / lang / "LANGUAGE").exists() for path in Layout(self.root / lang).private())]
 
     def students(self, assignment: str) -> list[str]:
         """Students with a submission of ``assignment``."""

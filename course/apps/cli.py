@@ -110,13 +110,30 @@ def doctor() -> None:
     sys.exit(0 if doc.healthy(rows) else 1)
 
 
+def _lang(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``--lang`` as the course has it, or a one-line error listing the languages."""
+    from course import i18n
+    from course.apps import preflight
+
+    try:
+        return i18n.checked(value)
+    except i18n.UnknownLanguage as exc:
+        raise preflight.BadInput(f"--lang: {exc}") from None
+
+
+LANG_OPTION = click.option("--lang", default="en", show_default=True, callback=_lang,
+                           help="The edition: en, or ko (한국어판, its own course directory ko/).")
+
+
 @main.command("build-source")
+@LANG_OPTION
 @click.pass_context
-def build_source(ctx: click.Context) -> None:
-    """Write source/ and the course map from the lessons (course/material/lessons)."""
+def build_source(ctx: click.Context, lang: str) -> None:
+    """Write source/ and the course map from the lessons (course/material/lessons); with --lang, that
+    language's edition (ko/)."""
     from course.material.build import build_source as build
 
-    for path in build(ctx.obj):
+    for path in build(ctx.obj, lang):
         console.print(f"wrote {path.relative_to(ctx.obj)}")
 
 
@@ -157,15 +174,22 @@ def _due(ctx: click.Context, param: click.Parameter, value: str | None):
 @click.option("--due", default=None, metavar='"YYYY-MM-DD HH:MM [ZONE]"', callback=_due,
               help="The due date, recorded in the gradebook (UTC unless a zone follows, e.g. Asia/Seoul): "
                    "nbgrader flags later submissions late.")
+@LANG_OPTION
 @click.pass_context
-def release(ctx: click.Context, assignments: tuple[str, ...], exchange: bool, due) -> None:
+def release(ctx: click.Context, assignments: tuple[str, ...], exchange: bool, due, lang: str) -> None:
     """Generate the student versions (release/) with nbgrader; all assignments by default.
 
     For a class: `course release ASSIGNMENT --exchange --due "2026-12-08 23:59 Asia/Seoul"`.
+    `--lang ko`: the Korean edition (ko/release/), its source written first.
     """
     from course.grading import nbgrader_api
+    from course.layout import Layout
+    from course.material.build import build_source as build
 
     root = _course(ctx).root
+    if lang != "en":
+        build(root, lang)
+        root = Layout(root).edition(lang)
     for name in _known(assignments):
         _require(nbgrader_api.generate(name, root), f"generate_assignment {name}")
         if due is not None:
@@ -521,14 +545,20 @@ def i18n_check(lang: str) -> None:
 @main.command()
 @click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
 @click.option("--queue", is_flag=True, help="Grade through the queue: the course's broker and a grader host.")
-def demo(unconfined: bool, queue: bool) -> None:
-    """The whole course loop: set-up, release, three simulated students, autograde, report."""
+@LANG_OPTION
+def demo(unconfined: bool, queue: bool, lang: str) -> None:
+    """The whole course loop: set-up, release, three simulated students, autograde, report
+    (`--lang ko`: on the Korean edition, ko/, graded with Korean feedback)."""
     from course.apps import demo as run_demo
     from course.apps import preflight
+    from course.layout import Layout
+    from course.material.build import build_source as build
 
     if not unconfined:
         preflight.view()
-    sys.exit(run_demo.run(console, unconfined=unconfined, queue=queue))
+    if lang != "en":
+        build(config.ROOT, lang)
+    sys.exit(run_demo.run(console, root=Layout(config.ROOT).edition(lang), unconfined=unconfined, queue=queue))
 
 
 @main.command("try")
@@ -555,16 +585,21 @@ def try_(assignments: tuple[str, ...], unconfined: bool) -> None:
                    "allow-list view of their own notebooks, reach the engine only through their guard, and "
                    "see only their own containers, networks and volumes.")
 @click.option("--unconfined", is_flag=True, help="With --student: no allow-list view (where bwrap is missing).")
+@LANG_OPTION
 @click.pass_context
 def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, student: str | None,
-        unconfined: bool) -> None:
-    """Start JupyterLab on a student copy of the released notebooks (or the instructor's course)."""
+        unconfined: bool, lang: str) -> None:
+    """Start JupyterLab on a student copy of the released notebooks (or the instructor's course);
+    `--lang ko`: the Korean edition, JupyterLab's menus in Korean, feedback in Korean."""
     from course.apps import labserver, preflight
+    from course.layout import Layout
 
-    root = _course(ctx).root
+    root = Layout(_course(ctx).root).edition(lang)
+    if not (Layout(root).release() / "index.ipynb").exists():
+        raise preflight.BadInput(f"the {lang} edition is not released yet: run `course release --lang {lang}` first")
     preflight.port_free(ip, port)
     if not student:
-        sys.exit(labserver.run(port=port, token=token, ip=ip, mode=mode, course_root=root))
+        sys.exit(labserver.run(port=port, token=token, ip=ip, mode=mode, course_root=root, lang=lang))
     from course.grading import sandbox
     from course.guard import start_guard
 
@@ -578,7 +613,7 @@ def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, st
         console.print(f"engine access through {student}'s guard: {guard.url}"
                       + (", kernels in their allow-list view" if confined else ""))
         code = labserver.run(port=port, token=token, ip=ip, mode=mode, docker_host=guard.url, course_root=root,
-                             student=student if confined else None)
+                             student=student if confined else None, lang=lang)
     finally:
         guard.stop()
     sys.exit(code)

@@ -83,7 +83,7 @@ def student_config(course_root: Path | str, workspace: Path | str, student: str 
     and the student's cache of submission secrets lives in their workspace, private to them.
     """
     lines = [
-        f"c.CourseDirectory.course_id = {config.COURSE_NAME!r}",
+        f"c.CourseDirectory.course_id = {Layout(course_root).course_id!r}",
         f"c.Exchange.root = {str(Layout(course_root).exchange)!r}",
         f"c.Exchange.assignment_dir = {str(workspace)!r}",
     ]

@@ -85,7 +85,7 @@ def set_due(assignment: str, due: datetime | None, root: Path = config.ROOT) -> 
     submissions late, and the formgrader and the students' Assignments tab show it."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(Layout(root).db_url, config.COURSE_NAME) as gb:
+    with Gradebook(Layout(root).db_url, Layout(root).course_id) as gb:
         gb.update_or_create_assignment(assignment, duedate=due)
 
 

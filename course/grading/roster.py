@@ -99,7 +99,7 @@ def import_roster(students: list[RosterStudent], root: Path | str = config.ROOT)
     from nbgrader.api import Gradebook, MissingEntry
 
     result = Imported()
-    with Gradebook(Layout(root).db_url, config.COURSE_NAME) as gb:
+    with Gradebook(Layout(root).db_url, Layout(root).course_id) as gb:
         for student in students:
             fields = {"first_name": student.first_name or None, "last_name": student.last_name or None,
                       "email": student.email or None}

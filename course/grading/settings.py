@@ -6,7 +6,6 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from course import config
 from course.layout import Layout
 
 #: Seconds one cell may run when grading (a VM boot is the slowest cell).
@@ -17,7 +16,7 @@ def apply(c: Config, root: Path | str) -> Config:
     """Set the course's nbgrader options on ``c`` for the course directory ``root``."""
     layout = Layout(root)
     c.CourseDirectory.root = str(layout.root)
-    c.CourseDirectory.course_id = config.COURSE_NAME
+    c.CourseDirectory.course_id = layout.course_id  # an edition's own, beside the English course
     c.CourseDirectory.db_url = layout.db_url
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".cache"]
     c.Exchange.root = str(layout.exchange)

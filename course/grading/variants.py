@@ -18,7 +18,7 @@ from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from course import config
+from course import config, i18n
 from course.lab.variant import ENV
 from course.layout import Layout
 from course.material import lessons
@@ -82,6 +82,7 @@ class RecordVariant(NbGraderPreprocessor):
         student, assignment = resources["nbgrader"]["student"], resources["nbgrader"]["assignment"]
         root = Path(self.course_root or config.ROOT)
         os.environ.update(kernel_env(student, [assignment], root))  # the kernel Execute starts next inherits it
+        os.environ[i18n.ENV] = Layout(root).language  # feedback in the edition's language, the learner's
         rows = describe(student, assignment, root)
         nb.metadata["course_variant"] = {"student": student, "assignment": assignment,
                                          "values": {name: value for name, _, value in rows}}

@@ -103,3 +103,17 @@ def test_a_port_in_use(course):
 def test_an_unknown_assignment_lists_the_real_ones(course):
     result, _ = _run("--root", str(course), "autograde", "nope")
     assert result.exit_code == 2 and "no assignment nope; the course has vms, engine" in result.output
+
+
+def test_an_unknown_language(course):
+    before = _snapshot(course)
+    for command in (("release",), ("build-source",), ("lab",)):
+        _refused(*_run("--root", str(course), *command, "--lang", "fr"), "--lang", "no language 'fr'", "ko")
+    assert _snapshot(course) == before
+
+
+def test_a_lab_in_an_edition_not_released(course):
+    before = _snapshot(course)
+    _refused(*_run("--root", str(course), "lab", "--lang", "ko"),
+             "the ko edition is not released", "course release --lang ko")
+    assert _snapshot(course) == before
