@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from course import config
+from course import config, i18n
+from course.i18n import translator
 from course.layout import Layout
 from course.material import cells, lessons
 from course.material.lesson import SEED, Lesson, seed_title
+
+_ = translator("common")
 
 
 def live_cells(lesson: Lesson) -> dict[str, list[str]]:
@@ -22,12 +25,15 @@ def live_cells(lesson: Lesson) -> dict[str, list[str]]:
 
 
 def table_markdown() -> str:
-    """The map as a markdown table."""
-    rows = ["| # | assignment | seed points | time | you will be able to |", "|---|---|---|---|---|"]
+    """The map as a markdown table, in the language of the moment (:func:`course.i18n.using`)."""
+    rows = [_("| # | assignment | seed points | time | you will be able to |"), "|---|---|---|---|---|"]
     for i, lesson in enumerate(lessons.ordered(), 1):
-        goals = (";<br>".join(lesson.objectives) + ".").replace("|", "\\|")  # a pipe would end the table cell
-        rows.append(f"| {i} | **{lesson.title}** (`{lesson.assignment}`) | {', '.join(lesson.seed_points)} "
-                    f"| {lesson.minutes} min | {goals} |")
+        t = translator(lesson.assignment)
+        goals = (_(";") + "<br>").join(t(o) for o in lesson.objectives) + _(".")
+        goals = goals.replace("|", "\\|")  # a pipe would end the table cell
+        minutes = _("{minutes} min").format(minutes=lesson.minutes)
+        rows.append(f"| {i} | **{t(lesson.title)}** (`{lesson.assignment}`) | {', '.join(lesson.seed_points)} "
+                    f"| {minutes} | {goals} |")
     return "\n".join(rows)
 
 
@@ -37,19 +43,13 @@ def write_index(path: Path | None = None) -> Path:
     total = sum(lesson.minutes for lesson in lessons.ordered())
     seeds = "\n".join(f"- **{point}** {seed_title(point)}" for point in SEED)
     cells.notebook([
-        cells.md(f"""
+        cells.md(_("""
 # Virtual machines and Docker, by doing: the course map
 
 Work through the assignments in this order (about {total} minutes in all). Each one opens
 with its objectives, pairs every idea with a live cell on a real Docker Engine or a real
-virtual machine, and ends with exercises that are graded automatically, and key points.
-
-{table_markdown()}
-
-The points of the course's source note:
-
-{seeds}
-"""),
+virtual machine, and ends with exercises that are graded automatically, and key points.""").format(total=total)
+                 + f"\n\n{table_markdown()}\n\n" + _("The points of the course's source note:") + f"\n\n{seeds}\n"),
     ], path)
     return path
 
@@ -72,7 +72,12 @@ def _between(text: str, marker: str, table: str) -> str:
 
 
 def update_readme(path: Path = config.ROOT / "README.md") -> Path:
-    """Rewrite the course map and the table of variants between the README's markers."""
+    """Rewrite the course maps (English, and each edition's: ``course-map-ko``) and the table of variants
+    between the README's markers."""
     text = _between(path.read_text(), "course-map", table_markdown())
+    for lang in i18n.LANGS:
+        if f"<!-- course-map-{lang} -->" in text:
+            with i18n.using(lang):
+                text = _between(text, f"course-map-{lang}", table_markdown())
     path.write_text(_between(text, "variants", variants_markdown()) if "<!-- variants -->" in text else text)
     return path

@@ -63,3 +63,12 @@ def test_readme_lists_each_lessons_varied_values():
     assert coursemap.variants_markdown() in readme, "README's table of variants is out of date: run `course build-source`"
     for lesson in lessons.ordered():
         assert f"| `{lesson.assignment}` |" in coursemap.variants_markdown()
+
+
+def test_readme_has_the_korean_section_and_map():
+    from course import i18n
+
+    readme = (config.ROOT / "README.md").read_text()
+    assert "## 한국어 안내" in readme and "make demo" in readme.split("## 한국어 안내")[1]
+    with i18n.using("ko"):
+        assert coursemap.table_markdown() in readme, "README's Korean course map is out of date: run `course build-source`"
