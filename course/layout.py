@@ -64,19 +64,27 @@ class Layout:
         return self.root / "gradebook.url"
 
     @property
+    def language_file(self) -> Path:
+        """Names an edition's language (`course build-source --lang` writes it; a grader host from its task)."""
+        return self.root / "LANGUAGE"
+
+    @property
     def language(self) -> str:
         """The language of this course directory's edition (its ``LANGUAGE`` file; English without one)."""
-        marker = self.root / "LANGUAGE"
+        marker = self.language_file
         return i18n.checked(marker.read_text().strip()) if marker.exists() else i18n.DEFAULT
 
     def edition(self, lang: str) -> Path:
-        """The course directory of the ``lang`` edition: this one for English, ``LANG/`` inside it otherwise.
+        """The course directory of the ``lang`` edition: the English course's (:attr:`english`) for English,
+        its ``LANG/`` for another language (this one, if it is that edition).
 
         An edition is a course directory of its own (its own gradebook, exchange and nbgrader course id)
         with the same assignment ids, so the same checks, variants and grading estimates apply.
         """
         lang = i18n.checked(lang)
-        return self.root if lang == i18n.DEFAULT else self.root / lang
+        if lang == self.language:
+            return self.root
+        return self.english if lang == i18n.DEFAULT else self.english / lang
 
     @property
     def course_id(self) -> str:
@@ -84,14 +92,15 @@ class Layout:
         return config.COURSE_NAME if self.language == i18n.DEFAULT else f"{config.COURSE_NAME}-{self.language}"
 
     @property
-    def _home(self) -> Path:
-        """Where the course's own private files live: an edition shares its course's (one secret, one variant)."""
+    def english(self) -> Path:
+        """The English course directory the editions are in: this one, or the one an edition sits in. Its
+        private files are the edition's too (one secret: a student has the same values in every language)."""
         return self.root.parent if self.language != i18n.DEFAULT else self.root
 
     @property
     def variant_secret(self) -> Path:
         """A private file holding the secret each student's exercise values are derived from."""
-        return self._home / "variant.secret"
+        return self.english / "variant.secret"
 
     @property
     def variant_pins(self) -> Path:

@@ -1,4 +1,9 @@
-"""The `course` command: set-up, release, grading and the demo for instructors."""
+"""The `course` command: set-up, release, grading and the demo for instructors.
+
+A command speaks the language ``course --lang`` (or ``COURSE_LANG``) names, else its edition's: the
+``--root`` course directory's (Korean for ``--root ko``), or the one a command's own ``--lang`` picks
+(build-source, release, demo, try, lab). click's own help and usage texts stay English.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +15,51 @@ from rich.console import Console
 from rich.table import Table
 
 from course import config
+from course import i18n as languages  # not `i18n`: the `course i18n` group below has that name
+from course.i18n import translator
+from course.layout import Layout
 
 console = Console(soft_wrap=True)  # tables are wide: never fold them
 UNCONFINED_HELP = ("Grade without the allow-list view (where bwrap is missing): kernels keep the grader user, "
                    "the guard and the limits, but read every file other users may read.")
+_ = translator("common")
+#: ``ctx.meta`` key: the language ``course --lang`` (or COURSE_LANG) asked for; None if none was.
+_ASKED = "course.lang"
+
+
+def _lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--lang`` as the course has it, or a one-line error listing the languages (a COURSE_LANG the
+    course has no catalogs for is ignored: it may be any locale)."""
+    if value is None:
+        return None
+    try:
+        return languages.checked(value)
+    except languages.UnknownLanguage:
+        if ctx.get_parameter_source(param.name) is click.core.ParameterSource.ENVIRONMENT:
+            return None
+        raise _no_language(value) from None
+
+
+def _no_language(lang: str) -> click.ClickException:
+    """The one-line error for a language the course is not written in."""
+    from course.apps import preflight
+
+    return preflight.BadInput(_("--lang: no language {lang!r}; the course is written in {langs}").format(
+        lang=lang, langs=", ".join(f"{k} ({v})" for k, v in languages.LANGS.items())))
 
 
 @click.group()
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None, envvar="COURSE_ROOT",
               help="The course directory (default: this repository).")
+@click.option("--lang", default=None, envvar=languages.ENV, callback=_lang, metavar="LANG",
+              help="The language of the command's messages: en or ko (also COURSE_LANG); default: the "
+                   "edition's (Korean for --root ko).")
 @click.pass_context
-def main(ctx: click.Context, root: Path | None) -> None:
+def main(ctx: click.Context, root: Path | None, lang: str | None) -> None:
     """VMs and Docker, by doing: the instructor's and the lab's command."""
     ctx.obj = Path(root).resolve() if root else config.ROOT
+    ctx.meta[_ASKED] = lang
+    ctx.with_resource(languages.using(lang or Layout(ctx.obj).language))
 
 
 def _course(ctx: click.Context):
@@ -30,6 +67,22 @@ def _course(ctx: click.Context):
     from course.apps import preflight
 
     return preflight.course_dir(ctx.obj)
+
+
+def _edition(ctx: click.Context, lang: str | None) -> tuple[Path, str]:
+    """The course directory and language of the edition in ``lang`` (None: the --root one's); unless
+    ``course --lang`` chose the messages' language, the command speaks the edition's from here on."""
+    if lang is None:
+        return ctx.obj, Layout(ctx.obj).language
+    if ctx.meta.get(_ASKED) is None:
+        ctx.with_resource(languages.using(lang))
+    return Layout(ctx.obj).edition(lang), lang
+
+
+def _shown(ctx: click.Context, path: Path) -> Path:
+    """``path`` as a message shows it: from the course directory the editions are in, if it is there."""
+    base = Layout(ctx.obj).english
+    return path.relative_to(base) if path.is_relative_to(base) else path
 
 
 @main.command()
@@ -52,7 +105,7 @@ def engine_start() -> None:
     """Start Debian's dockerd if no engine answers (installs docker.io if needed)."""
     from course.engine import bootstrap
 
-    console.print(f"engine ready at {bootstrap.ensure_engine()}")
+    console.print(_("engine ready at {url}").format(url=bootstrap.ensure_engine()))
 
 
 @engine.command("stop")
@@ -60,7 +113,7 @@ def engine_stop() -> None:
     """Stop the dockerd the course started (by its recorded pid); never another one."""
     from course.engine import bootstrap
 
-    console.print("stopped" if bootstrap.stop_daemon() else "the course did not start the running engine")
+    console.print(_("stopped") if bootstrap.stop_daemon() else _("the course did not start the running engine"))
 
 
 @main.group()
@@ -72,7 +125,7 @@ def registry() -> None:
 def registry_start() -> None:
     from course.services import registry as reg
 
-    console.print(f"registry at {reg.start_registry()}")
+    console.print(_("registry at {url}").format(url=reg.start_registry()))
 
 
 @registry.command("stop")
@@ -80,7 +133,7 @@ def registry_stop() -> None:
     """Stop the registry the course started (by its recorded pid)."""
     from course.services import registry as reg
 
-    console.print("stopped" if reg.stop_registry() else "the course did not start a running registry")
+    console.print(_("stopped") if reg.stop_registry() else _("the course did not start a running registry"))
 
 
 @main.command()
@@ -91,7 +144,7 @@ def images() -> None:
 
     bootstrap.ensure_engine()
     ref, built = ensure_image(client())
-    console.print(f"{ref}: {'built' if built else 'up to date'}")
+    console.print(_("{image}: built").format(image=ref) if built else _("{image}: up to date").format(image=ref))
 
 
 @main.command()
@@ -101,40 +154,32 @@ def doctor() -> None:
 
     rows = doc.checks()
     table = Table(title="course doctor")
-    for col in ("check", "status", "found", "fix"):
+    for col in (_("check"), _("status"), _("found"), _("fix")):
         table.add_column(col, overflow="fold")
     for row in rows:
-        status = "[green]ok[/]" if row.ok else ("[red]MISSING[/]" if row.required else "[yellow]optional[/]")
+        status = ("[green]{}[/]".format(_("ok")) if row.ok else
+                  "[red]{}[/]".format(_("MISSING")) if row.required else "[yellow]{}[/]".format(_("optional")))
         table.add_row(row.name, status, row.found, "" if row.ok else row.fix)
     console.print(table)
     sys.exit(0 if doc.healthy(rows) else 1)
 
 
-def _lang(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """``--lang`` as the course has it, or a one-line error listing the languages."""
-    from course import i18n
-    from course.apps import preflight
-
-    try:
-        return i18n.checked(value)
-    except i18n.UnknownLanguage as exc:
-        raise preflight.BadInput(f"--lang: {exc}") from None
-
-
-LANG_OPTION = click.option("--lang", default="en", show_default=True, callback=_lang,
-                           help="The edition: en, or ko (한국어판, its own course directory ko/).")
+LANG_OPTION = click.option("--lang", default=None, callback=_lang, metavar="LANG",
+                           help="The edition: en, or ko (한국어판, its own course directory ko/); default: the "
+                                "--root course directory's own.")
 
 
 @main.command("build-source")
 @LANG_OPTION
 @click.pass_context
-def build_source(ctx: click.Context, lang: str) -> None:
+def build_source(ctx: click.Context, lang: str | None) -> None:
     """Write source/ and the course map from the lessons (course/material/lessons); with --lang, that
     language's edition (ko/)."""
     from course.material.build import build_source as build
 
+    _root, lang = _edition(ctx, lang)
     for path in build(ctx.obj, lang):
-        console.print(f"wrote {path.relative_to(ctx.obj)}")
+        console.print(_("wrote {path}").format(path=_shown(ctx, path)))
 
 
 def _known(assignments: tuple[str, ...]) -> list[str]:
@@ -144,14 +189,14 @@ def _known(assignments: tuple[str, ...]) -> list[str]:
     known = lessons.names()
     unknown = [a for a in assignments if a not in known]
     if unknown:
-        raise click.BadParameter(f"no assignment {', '.join(unknown)}; the course has {', '.join(known)}",
-                                 param_hint="ASSIGNMENTS")
+        raise click.BadParameter(_("no assignment {unknown}; the course has {known}").format(
+            unknown=", ".join(unknown), known=", ".join(known)), param_hint="ASSIGNMENTS")
     return list(assignments) or known
 
 
 def _require(outcome, what: str) -> None:
     if not outcome.ok:
-        raise click.ClickException(f"{what} failed:\n{outcome.error or outcome.log}")
+        raise click.ClickException(_("{what} failed:").format(what=what) + f"\n{outcome.error or outcome.log}")
 
 
 def _due(ctx: click.Context, param: click.Parameter, value: str | None):
@@ -176,28 +221,28 @@ def _due(ctx: click.Context, param: click.Parameter, value: str | None):
                    "nbgrader flags later submissions late.")
 @LANG_OPTION
 @click.pass_context
-def release(ctx: click.Context, assignments: tuple[str, ...], exchange: bool, due, lang: str) -> None:
+def release(ctx: click.Context, assignments: tuple[str, ...], exchange: bool, due, lang: str | None) -> None:
     """Generate the student versions (release/) with nbgrader; all assignments by default.
 
     For a class: `course release ASSIGNMENT --exchange --due "2026-12-08 23:59 Asia/Seoul"`.
     `--lang ko`: the Korean edition (ko/release/), its source written first.
     """
     from course.grading import nbgrader_api
-    from course.layout import Layout
     from course.material.build import build_source as build
 
-    root = _course(ctx).root
-    if lang != "en":
-        build(root, lang)
-        root = Layout(root).edition(lang)
+    _course(ctx)
+    root, lang = _edition(ctx, lang)
+    if lang != languages.DEFAULT:
+        build(ctx.obj, lang)  # an edition's source is generated from the lessons and its catalogs first
     for name in _known(assignments):
         _require(nbgrader_api.generate(name, root), f"generate_assignment {name}")
         if due is not None:
             nbgrader_api.set_due(name, due, root)
         if exchange:
             _require(nbgrader_api.release_to_exchange(name, root), f"release_assignment {name}")
-        console.print(f"released {name}" + (" to the exchange" if exchange else "")
-                      + (f", due {due:%Y-%m-%d %H:%M:%S} UTC" if due else ""))
+        line = _("released {name} to the exchange") if exchange else _("released {name}")
+        console.print(line.format(name=name)
+                      + (_(", due {due} UTC").format(due=f"{due:%Y-%m-%d %H:%M:%S}") if due else ""))
 
 
 @main.command()
@@ -219,8 +264,8 @@ def collect(ctx: click.Context, assignments: tuple[str, ...]) -> None:
     else:
         chosen = [a for a in chosen if layout.exchange_release(a).is_dir()]
         if not chosen:
-            raise preflight.BadInput("nothing is released to the exchange: run `course release ASSIGNMENT "
-                                     "--exchange` first")
+            raise preflight.BadInput(_("nothing is released to the exchange: run `course release ASSIGNMENT "
+                                       "--exchange` first"))
     for name in chosen:
         before = set(layout.students(name))
         outcome = nbgrader_api.collect(name, layout.root)
@@ -229,8 +274,9 @@ def collect(ctx: click.Context, assignments: tuple[str, ...]) -> None:
             if line.startswith("[WARNING]"):  # e.g. a submission under another student's id, not collected
                 console.print(line, markup=False, highlight=False)
         now = layout.students(name)
-        console.print(f"collected {name}: {len(now)} submission{'s' if len(now) != 1 else ''}"
-                      f" ({len(set(now) - before)} new)")
+        console.print(_.plural("collected {name}: {count} submission ({new} new)",
+                               "collected {name}: {count} submissions ({new} new)", len(now)).format(
+            name=name, count=len(now), new=len(set(now) - before)))
 
 
 @main.command()
@@ -252,14 +298,16 @@ def feedback(ctx: click.Context, assignment: str, student: str | None, release_:
         preflight.submitted(layout, [assignment], [student])
     left = nbgrader_api.not_from_exchange(assignment, layout.root) if release_ else []
     if student and student in left:
-        raise preflight.BadInput(f"{student}'s submission of {assignment} did not come through the exchange, so "
-                                 "they have nothing to fetch feedback by: drop --release and give them feedback/")
+        raise preflight.BadInput(_("{student}'s submission of {assignment} did not come through the exchange, so "
+                                   "they have nothing to fetch feedback by: drop --release and give them "
+                                   "feedback/").format(student=student, assignment=assignment))
     _require(nbgrader_api.generate_feedback(assignment, student, layout.root), f"generate_feedback {assignment}")
-    console.print(f"feedback written to feedback/*/{assignment}/")
+    console.print(_("feedback written to feedback/*/{assignment}/").format(assignment=assignment))
     if release_:
         _require(nbgrader_api.release_feedback(assignment, student, layout.root), f"release_feedback {assignment}")
-        console.print(f"feedback of {assignment} released to the exchange"
-                      + (f"; not for {', '.join(left)} (their submissions did not come through it)" if left else ""))
+        console.print(_("feedback of {assignment} released to the exchange").format(assignment=assignment)
+                      + (_("; not for {students} (their submissions did not come through it)").format(
+                          students=", ".join(left)) if left else ""))
 
 
 @main.group()
@@ -284,12 +332,13 @@ def roster_import(ctx: click.Context, csv_file: Path) -> None:
     except class_roster.RosterError as exc:
         raise click.ClickException(str(exc)) from None
     done = class_roster.import_roster(students, layout.root)
-    console.print(f"roster {csv_file.name}: {done.summary()}")
+    console.print(_("roster {file}: {summary}").format(file=csv_file.name, summary=done.summary()))
     from course.services import hub
 
     served = hub.Hub(course_root=layout.root)
     logins = hub.add_students(students, served)
-    console.print(f"class server logins: {len(logins)} new, initial passwords in {served.accounts_file} (root only)")
+    console.print(_("class server logins: {count} new, initial passwords in {file} (root only)").format(
+        count=len(logins), file=served.accounts_file))
 
 
 @main.command()
@@ -390,7 +439,8 @@ def gradebook_init(ctx: click.Context, db: str) -> None:
         copied = book.move(db, layout.root)
     except book.GradebookError as exc:
         raise click.ClickException(str(exc)) from exc
-    console.print(f"gradebook moved ({sum(copied.values())} rows); {layout.gradebook_url.name} names it")
+    console.print(_("gradebook moved ({rows} rows); {file} names it").format(
+        rows=sum(copied.values()), file=layout.gradebook_url.name))
 
 
 @main.group()
@@ -402,8 +452,9 @@ def services() -> None:
 def services_start() -> None:
     from course.services import broker, database
 
-    console.print(f"broker at 127.0.0.1:{broker.DEFAULT.port}: {bool(broker.start_broker())}")
-    console.print(f"database at 127.0.0.1:{database.DEFAULT.port}: {bool(database.start_database())}")
+    console.print(_("broker at 127.0.0.1:{port}: {ok}").format(port=broker.DEFAULT.port, ok=bool(broker.start_broker())))
+    console.print(_("database at 127.0.0.1:{port}: {ok}").format(port=database.DEFAULT.port,
+                                                               ok=bool(database.start_database())))
 
 
 @services.command("stop")
@@ -411,7 +462,8 @@ def services_stop() -> None:
     """Stop them by their recorded pids."""
     from course.services import broker, database
 
-    console.print(f"broker stopped: {broker.stop_broker()}; database stopped: {database.stop_database()}")
+    console.print(_("broker stopped: {broker}; database stopped: {database}").format(
+        broker=broker.stop_broker(), database=database.stop_database()))
 
 
 @main.group("class")
@@ -436,10 +488,11 @@ def class_start(ctx: click.Context) -> None:
         console.print(f"[red]{exc}[/red]")
         sys.exit(1)
     me = served.instructor()
-    console.print(f"class server: {url}")
-    console.print(f"instructor's login: {me.name} / {me.password} (change it under {url}hub/change-password)")
-    console.print(f"students' initial passwords: {served.accounts_file} (root only); "
-                  "`course roster import roster.csv` adds students")
+    console.print(_("class server: {url}").format(url=url))
+    console.print(_("instructor's login: {name} / {password} (change it under {url}hub/change-password)").format(
+        name=me.name, password=me.password, url=url))
+    console.print(_("students' initial passwords: {file} (root only); "
+                    "`course roster import roster.csv` adds students").format(file=served.accounts_file))
 
 
 @class_.command("stop")
@@ -447,7 +500,7 @@ def class_stop() -> None:
     """Stop the hub by its recorded pid: the students' servers and guards stop with it."""
     from course.services import hub
 
-    console.print(f"class server stopped: {hub.stop_hub()}")
+    console.print(_("class server stopped: {stopped}").format(stopped=hub.stop_hub()))
 
 
 @main.command()
@@ -477,7 +530,8 @@ def variants_show(ctx: click.Context, student: str, assignment: str | None) -> N
     from course.grading import variants as var
 
     layout = _course(ctx)
-    table = Table("assignment", "name", "what", "value", title=f"variant of {student}")
+    table = Table(_("assignment"), _("name"), _("what"), _("value"), title=_("variant of {student}").format(
+        student=student))
     for name in _known((assignment,) if assignment else ()):
         for param, meaning, value in var.describe(student, name, layout.root):
             table.add_row(name, param, meaning, str(value))
@@ -525,20 +579,24 @@ def i18n_update(domains: tuple[str, ...]) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="DOMAINS") from None
     for path in written:
-        console.print(f"wrote {path.relative_to(config.ROOT)}")
+        console.print(_("wrote {path}").format(path=path.relative_to(config.ROOT)))
 
 
 @i18n.command("check")
 @click.argument("lang", default="ko")
 def i18n_check(lang: str) -> None:
     """Say which texts of LANG are untranslated or stale (exit 1 if any)."""
-    from course import i18n as languages
     from course.material import translations as catalogs
 
-    found = catalogs.problems(languages.checked(lang))
+    try:
+        lang = languages.checked(lang)
+    except languages.UnknownLanguage:
+        raise _no_language(lang) from None
+    found = catalogs.problems(lang)
     for line in found:
         console.print(line, markup=False)
-    console.print(f"{lang}: {len(found)} problem(s)" if found else f"{lang}: every text is translated and current")
+    console.print(_("{lang}: {count} problem(s)").format(lang=lang, count=len(found)) if found
+                  else _("{lang}: every text is translated and current").format(lang=lang))
     sys.exit(1 if found else 0)
 
 
@@ -546,32 +604,38 @@ def i18n_check(lang: str) -> None:
 @click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
 @click.option("--queue", is_flag=True, help="Grade through the queue: the course's broker and a grader host.")
 @LANG_OPTION
-def demo(unconfined: bool, queue: bool, lang: str) -> None:
+@click.pass_context
+def demo(ctx: click.Context, unconfined: bool, queue: bool, lang: str | None) -> None:
     """The whole course loop: set-up, release, three simulated students, autograde, report
     (`--lang ko`: on the Korean edition, ko/, graded with Korean feedback)."""
     from course.apps import demo as run_demo
     from course.apps import preflight
-    from course.layout import Layout
     from course.material.build import build_source as build
 
+    root, lang = _edition(ctx, lang)
     if not unconfined:
         preflight.view()
-    if lang != "en":
-        build(config.ROOT, lang)
-    sys.exit(run_demo.run(console, root=Layout(config.ROOT).edition(lang), unconfined=unconfined, queue=queue))
+    if lang != languages.DEFAULT:
+        build(ctx.obj, lang)
+    sys.exit(run_demo.run(console, root=root, unconfined=unconfined, queue=queue))
 
 
 @main.command("try")
 @click.argument("assignments", nargs=-1, required=True)
 @click.option("--unconfined", is_flag=True, help=UNCONFINED_HELP)
-def try_(assignments: tuple[str, ...], unconfined: bool) -> None:
-    """Grade the three simulated students of ASSIGNMENTS in a scratch course (for lesson authors)."""
+@LANG_OPTION
+@click.pass_context
+def try_(ctx: click.Context, assignments: tuple[str, ...], unconfined: bool, lang: str | None) -> None:
+    """Grade the three simulated students of ASSIGNMENTS in a scratch course (for lesson authors);
+    `--lang ko`: a scratch copy of the Korean edition, graded in Korean."""
     from course.apps import demo as run_demo
     from course.apps import preflight
 
+    _root, lang = _edition(ctx, lang)
+    names = tuple(_known(assignments))
     if not unconfined:
         preflight.view()
-    sys.exit(run_demo.trial(console, assignments, unconfined=unconfined))
+    sys.exit(run_demo.trial(console, names, unconfined=unconfined, lang=lang))
 
 
 @main.command()
@@ -588,15 +652,16 @@ def try_(assignments: tuple[str, ...], unconfined: bool) -> None:
 @LANG_OPTION
 @click.pass_context
 def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, student: str | None,
-        unconfined: bool, lang: str) -> None:
+        unconfined: bool, lang: str | None) -> None:
     """Start JupyterLab on a student copy of the released notebooks (or the instructor's course);
-    `--lang ko`: the Korean edition, JupyterLab's menus in Korean, feedback in Korean."""
+    `--lang ko` (or `--root ko`): the Korean edition, JupyterLab's menus in Korean, feedback in Korean."""
     from course.apps import labserver, preflight
-    from course.layout import Layout
 
-    root = Layout(_course(ctx).root).edition(lang)
+    _course(ctx)
+    root, lang = _edition(ctx, lang)
     if not (Layout(root).release() / "index.ipynb").exists():
-        raise preflight.BadInput(f"the {lang} edition is not released yet: run `course release --lang {lang}` first")
+        raise preflight.BadInput(_("the {lang} edition is not released yet: run `course release --lang {lang}` "
+                                   "first").format(lang=lang))
     preflight.port_free(ip, port)
     if not student:
         sys.exit(labserver.run(port=port, token=token, ip=ip, mode=mode, course_root=root, lang=lang))
@@ -610,8 +675,8 @@ def lab(ctx: click.Context, port: int, token: str | None, ip: str, mode: str, st
     # Its pushes and pulls are in the registry namespace of the user the student's kernels run as.
     guard = start_guard(student, mode=0o600, registry_user=sandbox.student_user(student) if confined else None)
     try:
-        console.print(f"engine access through {student}'s guard: {guard.url}"
-                      + (", kernels in their allow-list view" if confined else ""))
+        console.print(_("engine access through {student}'s guard: {url}").format(student=student, url=guard.url)
+                      + (_(", kernels in their allow-list view") if confined else ""))
         code = labserver.run(port=port, token=token, ip=ip, mode=mode, docker_host=guard.url, course_root=root,
                              student=student if confined else None, lang=lang)
     finally:

@@ -1,4 +1,8 @@
-"""`make demo`: the whole course loop on this machine, as an instructor would run it."""
+"""`make demo`: the whole course loop on this machine, as an instructor would run it.
+
+``course demo --lang ko`` runs it on the Korean edition's course directory (``ko/``): the same
+assignments and checks, graded in Korean, the same score table.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,17 @@ from pathlib import Path
 
 from rich.console import Console
 
-from course import config
+from course import config, i18n
 from course.apps import setup
 from course.engine import client, remove_labelled
 from course.engine.cleanup import leftovers
 from course.grading import ledger, nbgrader_api, parallel, report, students
 from course.grading.scratch import make_course
+from course.i18n import translator
+from course.layout import Layout
 from course.material import lessons
+
+_ = translator("common")
 
 
 def ordered(table, assignment: str) -> tuple[bool, str]:
@@ -23,7 +31,8 @@ def ordered(table, assignment: str) -> tuple[bool, str]:
     best = total.get("(max)")
     sol, part, none = (total.get(s) for s in students.STUDENTS)
     ok = sol == best and best > part > none and none == 0
-    return ok, f"{assignment}: solution {sol:g}/{best:g}, partial {part:g}, untouched {none:g}"
+    return ok, _("{assignment}: solution {sol:g}/{best:g}, partial {part:g}, untouched {none:g}").format(
+        assignment=assignment, sol=sol, best=best, part=part, none=none)
 
 
 def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = (), unconfined: bool = False,
@@ -41,9 +50,11 @@ def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = (), 
     for lesson in chosen:
         outcome = nbgrader_api.generate(lesson.assignment, root)
         if not outcome.ok:
-            console.print(f"[red]generate_assignment {lesson.assignment} failed[/]\n{outcome.error}")
+            console.print("[red]{}[/]\n{}".format(_("generate_assignment {name} failed").format(name=lesson.assignment),
+                                                   outcome.error))
             return 1
-        console.print(f"released {lesson.assignment} -> release/{lesson.assignment}")
+        console.print(_("released {name} -> {folder}").format(
+            name=lesson.assignment, folder=Layout(root).release(lesson.assignment).relative_to(Layout(root).root)))
         for kind in students.STUDENTS:
             students.write_submission(kind, lesson, root)
     names = [lesson.assignment for lesson in chosen]
@@ -53,18 +64,20 @@ def run(console: Console, root: Path = config.ROOT, only: tuple[str, ...] = (), 
         results = parallel.autograde(names, list(students.STUDENTS), root, force=True, unconfined=unconfined)
     failures += [r for r in results if not r.ok]
     if failures:
-        console.print(f"[red]{len(failures)} submission(s) could not be graded: see 'could not run' below[/]")
+        console.print("[red]{}[/]".format(_("{count} submission(s) could not be graded: see 'could not run' below")
+                                          .format(count=len(failures))))
     report.show(console, root, detail=False, html=True)  # narrow; per question is in the report
     table = report.score_table(root)
     verdicts = [ordered(table, lesson.assignment) for lesson in chosen]
     for ok, text in verdicts:
-        console.print(("[green]ok[/] " if ok else "[red]NOT ORDERED[/] ") + text)
+        console.print(("[green]{}[/] ".format(_("ok")) if ok else "[red]{}[/] ".format(_("NOT ORDERED"))) + text)
     # Only this course directory's gradings: other courses (and other users' kernels) share the engine.
     mine = nbgrader_api.sessions_prefix(root)
     left = leftovers(client(), session_prefix=mine)  # each submission's own clean-up should leave none
     remove_labelled(client(), session_prefix=mine)
-    console.print(f"engine after the demo: {sum(left.values())} objects of its gradings left {dict(left)}")
-    return 0 if not failures and all(ok for ok, _ in verdicts) and not sum(left.values()) else 1
+    console.print(_("engine after the demo: {count} objects of its gradings left {left}").format(
+        count=sum(left.values()), left=dict(left)))
+    return 0 if not failures and all(ok for ok, _text in verdicts) and not sum(left.values()) else 1
 
 
 def _through_queue(console: Console, assignments: list[str], root: Path) -> list:
@@ -76,7 +89,7 @@ def _through_queue(console: Console, assignments: list[str], root: Path) -> list
     from course.services import broker
 
     url = broker.start_broker()
-    console.print(f"broker: redis on 127.0.0.1:{broker.DEFAULT.port}")
+    console.print(_("broker: redis on 127.0.0.1:{port}").format(port=broker.DEFAULT.port))
     host = hosts.start("demo", url, concurrency=os.cpu_count() or 1, log=config.CACHE / "host-demo.log")
     try:
         return distributed.autograde(assignments, url, list(students.STUDENTS), root, force=True)
@@ -84,15 +97,18 @@ def _through_queue(console: Console, assignments: list[str], root: Path) -> list
         host.stop()
 
 
-def trial(console: Console, assignments: tuple[str, ...], unconfined: bool = False) -> int:
-    """The demo's loop for some assignments in a scratch course directory (the repo's gradebook untouched).
+def trial(console: Console, assignments: tuple[str, ...], unconfined: bool = False, lang: str = i18n.DEFAULT) -> int:
+    """The demo's loop for some assignments in a scratch course directory (the repo's gradebook untouched),
+    of the edition in ``lang``.
 
     For lesson authors: do solution, partial and untouched score in order, and how long does each take?
     """
     with tempfile.TemporaryDirectory(prefix="course-try-") as tmp:
-        root = make_course(Path(tmp))
+        root = make_course(Path(tmp), lang=lang)
         status = run(console, root, assignments, unconfined)
         for (assignment, student), graded in sorted(ledger.load(root).items()):
-            console.print(f"{assignment} {student}: {'ok' if graded.ok else 'FAILED'} in {graded.seconds:.1f} s"
-                          f"{' - ' + graded.reason if graded.reason else ''}")
+            line = _("{assignment} {student}: ok in {seconds:.1f} s") if graded.ok else _(
+                "{assignment} {student}: FAILED in {seconds:.1f} s")
+            console.print(line.format(assignment=assignment, student=student, seconds=graded.seconds)
+                          + (f" - {graded.reason}" if graded.reason else ""))
         return status

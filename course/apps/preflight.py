@@ -1,7 +1,8 @@
 """What a command checks before it changes anything: wrong input gets one line, what is wrong and what to run.
 
 Each check raises :class:`BadInput` (click prints it as one ``Error:`` line and exits 1)
-before the command writes a file, opens the gradebook for writing or starts a grader.
+before the command writes a file, opens the gradebook for writing or starts a grader. The line is
+in the command's language (the ``common`` catalog).
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from pathlib import Path
 
 import click
 
+from course.i18n import translator
 from course.layout import Layout
+
+_ = translator("common")
 
 
 class BadInput(click.ClickException):
@@ -23,8 +27,9 @@ def course_dir(root: Path) -> Layout:
     """The course directory at ``root``: a folder with nbgrader's config and ``source/``."""
     layout = Layout(root)
     if not (layout.root / "nbgrader_config.py").is_file() or not layout.source().is_dir():
-        raise BadInput(f"no course directory at {layout.root} (no nbgrader_config.py and source/ there): "
-                       "pass --root with the folder that holds them, or run from the course's repository")
+        raise BadInput(_("no course directory at {root} (no nbgrader_config.py and source/ there): "
+                         "pass --root with the folder that holds them, or run from the course's repository").format(
+            root=layout.root))
     return layout
 
 
@@ -38,8 +43,9 @@ def released(layout: Layout, assignments: list[str]) -> None:
             names = {a.name for a in gb.assignments}
     missing = [a for a in assignments if a not in names]
     if missing:
-        raise BadInput(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not released in {layout.root}: "
-                       f"run `course release {' '.join(missing)}` first")
+        raise BadInput(_.plural("{names} is not released in {root}: run `course release {args}` first",
+                                "{names} are not released in {root}: run `course release {args}` first",
+                                len(missing)).format(names=", ".join(missing), root=layout.root, args=" ".join(missing)))
 
 
 def submitted(layout: Layout, assignments: list[str], students: list[str]) -> None:
@@ -47,25 +53,28 @@ def submitted(layout: Layout, assignments: list[str], students: list[str]) -> No
     for student in students:
         if not any(layout.submitted(student, a).is_dir() for a in assignments):
             where = layout.submitted(student, assignments[0]).relative_to(layout.root)
-            raise BadInput(f"{student} has no submission of {', '.join(assignments)} (no {where}/): "
-                           f"check the id, or collect it first with `course collect {assignments[0]}`")
+            raise BadInput(_("{student} has no submission of {assignments} (no {where}/): check the id, or "
+                             "collect it first with `course collect {assignment}`").format(
+                student=student, assignments=", ".join(assignments), where=where, assignment=assignments[0]))
 
 
 def comparable(layout: Layout, assignment: str) -> None:
     """``assignment`` has a released notebook (the text to ignore) and two submissions or more to compare."""
     if not any(layout.release(assignment).glob("*.ipynb")):
-        raise BadInput(f"{assignment} has no released notebook in {layout.release(assignment)}: "
-                       f"run `course release {assignment}` first")
+        raise BadInput(_("{assignment} has no released notebook in {folder}: run `course release {assignment}` "
+                         "first").format(assignment=assignment, folder=layout.release(assignment)))
     if len(layout.students(assignment)) < 2:
-        raise BadInput(f"{assignment} has {len(layout.students(assignment))} submission(s) in "
-                       f"{layout.submitted().relative_to(layout.root)}/, fewer than two to compare: "
-                       f"collect them first with `course collect {assignment}`")
+        raise BadInput(_("{assignment} has {count} submission(s) in {folder}/, fewer than two to compare: "
+                         "collect them first with `course collect {assignment}`").format(
+            assignment=assignment, count=len(layout.students(assignment)),
+            folder=layout.submitted().relative_to(layout.root)))
 
 
 def graded(layout: Layout) -> None:
     """Something has been graded here: the gradebook exists."""
     if not layout.has_gradebook:
-        raise BadInput(f"nothing graded yet in {layout.root} (no gradebook.db): run `course autograde` first")
+        raise BadInput(_("nothing graded yet in {root} (no gradebook.db): run `course autograde` first").format(
+            root=layout.root))
 
 
 def engine() -> str:
@@ -76,7 +85,7 @@ def engine() -> str:
     try:
         return bootstrap.ensure_engine()
     except EngineUnavailable as exc:
-        raise BadInput(f"no Docker Engine: {exc}") from None
+        raise BadInput(_("no Docker Engine: {reason}").format(reason=exc)) from None
 
 
 def port_free(ip: str, port: int) -> None:
@@ -86,9 +95,10 @@ def port_free(ip: str, port: int) -> None:
             s.bind((ip, port))
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
-                raise BadInput(f"cannot listen on {ip}:{port} ({exc.strerror}): pick another --ip or --port") from None
-            raise BadInput(f"port {port} on {ip} is in use (another lab or server?): "
-                           f"pick another, for example `course lab --port {port + 1}`") from None
+                raise BadInput(_("cannot listen on {ip}:{port} ({reason}): pick another --ip or --port").format(
+                    ip=ip, port=port, reason=exc.strerror)) from None
+            raise BadInput(_("port {port} on {ip} is in use (another lab or server?): pick another, for example "
+                             "`course lab --port {next}`").format(port=port, ip=ip, next=port + 1)) from None
 
 
 def view() -> None:

@@ -71,12 +71,15 @@ def payload(assignment: str, student: str, root: Path, timeout: float) -> dict:
             "files": host.encode(layout.submitted(student, assignment)),
             "source": host.encode(layout.source(assignment)),
             "second_engine": bool(lesson and lesson.needs_second_engine), "timeout": timeout,
-            "variant": variants.of(student, assignment, root) if lesson else {}}  # the values, never the secret
+            "variant": variants.of(student, assignment, root) if lesson else {},  # the values, never the secret
+            "lang": layout.language}  # the edition's: the host's kernels give feedback in the learner's language
 
 
 def task_id(job: dict) -> str:
-    """The digest of a submission as graded: course, assignment, student, its files, the source."""
-    key = [job["course"], job["assignment"], job["student"], job["files"], job["source"], job.get("variant")]
+    """The digest of a submission as graded: course, assignment, student, its files, the source, its
+    variant and the language its feedback is written in."""
+    key = [job["course"], job["assignment"], job["student"], job["files"], job["source"], job.get("variant"),
+           job.get("lang", "en")]
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 

@@ -1,7 +1,7 @@
 """A grader host: a Celery worker grading one submission per task with the course's sandboxed path.
 
-The task carries everything a host needs (the assignment's source notebooks and the
-submission's files), so a host shares no disk with the instructor and holds no gradebook
+The task carries everything a host needs (the assignment's source notebooks, the
+submission's files, its variant's values and its edition's language), so a host shares no disk with the instructor and holds no gradebook
 credentials: it runs untrusted notebooks. Each worker process of the host keeps one
 sandbox slot (grader user, guard on this machine's engine, limits) and one grading process
 (``course.grading.worker``) for many tasks, as the local pool does, in a scratch course
@@ -36,7 +36,7 @@ from pathlib import Path
 from celery import Celery, signals
 from celery.exceptions import Reject, SoftTimeLimitExceeded
 
-from course import config
+from course import config, i18n
 from course.engine.connect import ping
 from course.grading import nbgrader_api, parallel, sandbox, variants
 from course.grading.ledger import Graded
@@ -96,6 +96,19 @@ def source_digest(files: dict[str, str]) -> str:
     return hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
 
 
+def set_language(root: Path, lang: str) -> None:
+    """Make ``root`` an edition in ``lang`` (its ``LANGUAGE`` file, which the grader hands its kernels),
+    atomically: the host's other worker processes may read it meanwhile."""
+    path = Layout(root).language_file
+    lang = i18n.checked(lang)
+    if lang == i18n.DEFAULT:
+        path.unlink(missing_ok=True)
+    elif not path.exists() or path.read_text().strip() != lang:
+        written = path.with_name(f".{path.name}.{os.getpid()}")
+        written.write_text(f"{lang}\n")
+        written.replace(path)
+
+
 class Host:
     """What one worker process of a host keeps between tasks: its course directory, slot and grader."""
 
@@ -105,12 +118,14 @@ class Host:
         self.worker: parallel.Worker | None = None
 
     def course(self, payload: dict) -> Path:
-        """The host's course directory for the task's course (the assignment not yet generated)."""
+        """The host's course directory for the task's course (the assignment not yet generated), in the
+        task's language: an edition's course has its own tag, so its own directory here."""
         root = config.CACHE / "host" / payload["course"]
         root.mkdir(parents=True, exist_ok=True)
         if root != self.root:
             self.close()
             self.root = root
+        set_language(root, payload.get("lang", i18n.DEFAULT))
         return root
 
     def generate(self, payload: dict) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_notebook
 
-from course import config
+from course import config, i18n
 from course.grading import variants
 from course.layout import Layout
 from course.material import lessons
@@ -68,7 +68,9 @@ def write_submission(kind: str, lesson: Lesson, root: Path = config.ROOT, studen
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    nbformat.write(fill(release_nb, answers_for(kind, lesson, values)), folder / name)
+    with i18n.using(layout.language):  # written answers in the edition's language, as its learner writes them
+        answers = answers_for(kind, lesson, values)
+    nbformat.write(fill(release_nb, answers), folder / name)
     return folder / name
 
 

@@ -19,10 +19,13 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from course import config, i18n
+from course.i18n import translator
 from course.lab.variant import ENV
 from course.layout import Layout
 from course.material import lessons
 from course.material.variants import Value, derive
+
+_ = translator("common")
 
 
 def secret(root: Path = config.ROOT) -> bytes:
@@ -64,9 +67,10 @@ def kernel_env(student: str, assignments: list[str] | None = None, root: Path = 
 
 
 def describe(student: str, assignment: str, root: Path = config.ROOT) -> list[tuple[str, str, Value]]:
-    """(name, meaning, value) of each of ``student``'s values for ``assignment``."""
-    mine = of(student, assignment, root)
-    return [(p.name, p.meaning, mine[p.name]) for p in lessons.get(assignment).params]
+    """(name, meaning, value) of each of ``student``'s values for ``assignment``, the meaning in the
+    language of the moment (its lesson's catalog, as the notebook's values cell shows it)."""
+    mine, t = of(student, assignment, root), translator(assignment)
+    return [(p.name, t(p.meaning), mine[p.name]) for p in lessons.get(assignment).params]
 
 
 class RecordVariant(NbGraderPreprocessor):
@@ -81,14 +85,17 @@ class RecordVariant(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         student, assignment = resources["nbgrader"]["student"], resources["nbgrader"]["assignment"]
         root = Path(self.course_root or config.ROOT)
+        lang = Layout(root).language
         os.environ.update(kernel_env(student, [assignment], root))  # the kernel Execute starts next inherits it
-        os.environ[i18n.ENV] = Layout(root).language  # feedback in the edition's language, the learner's
-        rows = describe(student, assignment, root)
-        nb.metadata["course_variant"] = {"student": student, "assignment": assignment,
-                                         "values": {name: value for name, _, value in rows}}
-        if rows:
-            table = "\n".join(f"| {meaning} | `{name}` | {value} |" for name, meaning, value in rows)
-            nb.cells.insert(0, new_markdown_cell(
-                f"**Graded against the variant of {student}** (derived from the course's secret):\n\n"
-                f"| what | name | value |\n|---|---|---|\n{table}"))
+        os.environ[i18n.ENV] = lang  # feedback in the edition's language, the learner's
+        with i18n.using(lang):  # and the note below in it too
+            rows = describe(student, assignment, root)
+            nb.metadata["course_variant"] = {"student": student, "assignment": assignment,
+                                             "values": {name: value for name, _meaning, value in rows}}
+            if rows:
+                table = "\n".join(f"| {meaning} | `{name}` | {value} |" for name, meaning, value in rows)
+                head = _("**Graded against the variant of {student}** (derived from the course's secret):").format(
+                    student=student)
+                columns = _("| what | name | value |")
+                nb.cells.insert(0, new_markdown_cell(f"{head}\n\n{columns}\n|---|---|---|\n{table}"))
         return nb, resources

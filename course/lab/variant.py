@@ -53,8 +53,8 @@ def values(assignment: str) -> dict[str, object]:
     if given is not None:
         return dict(given)
     if assignment not in _declared:
-        raise LookupError(f"no values for {assignment!r}: run the notebook's cells from the top "
-                          "(the cell under an exercise's text shows your values)")
+        raise LookupError(_("no values for {assignment!r}: run the notebook's cells from the top "
+                            "(the cell under an exercise's text shows your values)").format(assignment=assignment))
     return {name: default for name, (_meaning, default) in _declared[assignment].items()}
 
 
