@@ -23,6 +23,7 @@ console = Console(soft_wrap=True)  # tables are wide: never fold them
 UNCONFINED_HELP = ("Grade without the allow-list view (where bwrap is missing): kernels keep the grader user, "
                    "the guard and the limits, but read every file other users may read.")
 _ = translator("common")
+_n = _.plural
 #: ``ctx.meta`` key: the language ``course --lang`` (or COURSE_LANG) asked for; None if none was.
 _ASKED = "course.lang"
 
@@ -274,8 +275,8 @@ def collect(ctx: click.Context, assignments: tuple[str, ...]) -> None:
             if line.startswith("[WARNING]"):  # e.g. a submission under another student's id, not collected
                 console.print(line, markup=False, highlight=False)
         now = layout.students(name)
-        console.print(_.plural("collected {name}: {count} submission ({new} new)",
-                               "collected {name}: {count} submissions ({new} new)", len(now)).format(
+        console.print(_n("collected {name}: {count} submission ({new} new)",
+                         "collected {name}: {count} submissions ({new} new)", len(now)).format(
             name=name, count=len(now), new=len(set(now) - before)))
 
 

@@ -17,6 +17,7 @@ from course.i18n import translator
 from course.layout import Layout
 
 _ = translator("common")
+_n = _.plural
 
 
 class BadInput(click.ClickException):
@@ -43,9 +44,9 @@ def released(layout: Layout, assignments: list[str]) -> None:
             names = {a.name for a in gb.assignments}
     missing = [a for a in assignments if a not in names]
     if missing:
-        raise BadInput(_.plural("{names} is not released in {root}: run `course release {args}` first",
-                                "{names} are not released in {root}: run `course release {args}` first",
-                                len(missing)).format(names=", ".join(missing), root=layout.root, args=" ".join(missing)))
+        raise BadInput(_n("{names} is not released in {root}: run `course release {args}` first",
+                        "{names} are not released in {root}: run `course release {args}` first",
+                        len(missing)).format(names=", ".join(missing), root=layout.root, args=" ".join(missing)))
 
 
 def submitted(layout: Layout, assignments: list[str], students: list[str]) -> None:
