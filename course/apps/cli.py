@@ -1,8 +1,8 @@
 """The `course` command: set-up, release, grading and the demo for instructors.
 
-A command speaks the language ``course --lang`` (or ``COURSE_LANG``) names, else its edition's: the
-``--root`` course directory's (Korean for ``--root ko``), or the one a command's own ``--lang`` picks
-(build-source, release, demo, try, lab). click's own help and usage texts stay English.
+A command speaks the language ``course --lang`` (or ``COURSE_LANG``) names, else the ``--root`` course
+directory's (Korean for ``--root ko``); a command's own ``--lang`` (build-source, release, demo, try, lab)
+picks the edition it works on. click's own help and usage texts stay English.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ UNCONFINED_HELP = ("Grade without the allow-list view (where bwrap is missing): 
                    "the guard and the limits, but read every file other users may read.")
 _ = translator("common")
 _n = _.plural
-#: ``ctx.meta`` key: the language ``course --lang`` (or COURSE_LANG) asked for; None if none was.
-_ASKED = "course.lang"
 
 
 def _lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -41,12 +39,12 @@ def _lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
         raise _no_language(value) from None
 
 
-def _no_language(lang: str) -> click.ClickException:
-    """The one-line error for a language the course is not written in."""
+def _no_language(lang: str, given: str = "--lang") -> click.ClickException:
+    """The one-line error for a language the course is not written in (``given``: where it was given)."""
     from course.apps import preflight
 
-    return preflight.BadInput(_("--lang: no language {lang!r}; the course is written in {langs}").format(
-        lang=lang, langs=", ".join(f"{k} ({v})" for k, v in languages.LANGS.items())))
+    return preflight.BadInput(_("{given}: no language {lang!r}; the course is written in {langs}").format(
+        given=given, lang=lang, langs=", ".join(f"{k} ({v})" for k, v in languages.LANGS.items())))
 
 
 @click.group()
@@ -59,7 +57,6 @@ def _no_language(lang: str) -> click.ClickException:
 def main(ctx: click.Context, root: Path | None, lang: str | None) -> None:
     """VMs and Docker, by doing: the instructor's and the lab's command."""
     ctx.obj = Path(root).resolve() if root else config.ROOT
-    ctx.meta[_ASKED] = lang
     ctx.with_resource(languages.using(lang or Layout(ctx.obj).language))
 
 
@@ -71,12 +68,10 @@ def _course(ctx: click.Context):
 
 
 def _edition(ctx: click.Context, lang: str | None) -> tuple[Path, str]:
-    """The course directory and language of the edition in ``lang`` (None: the --root one's); unless
-    ``course --lang`` chose the messages' language, the command speaks the edition's from here on."""
+    """The course directory and language of the edition a command's ``--lang`` picks (None: the --root
+    one). It picks what the command works on; the messages' language stays the one ``main`` chose."""
     if lang is None:
         return ctx.obj, Layout(ctx.obj).language
-    if ctx.meta.get(_ASKED) is None:
-        ctx.with_resource(languages.using(lang))
     return Layout(ctx.obj).edition(lang), lang
 
 
@@ -592,7 +587,7 @@ def i18n_check(lang: str) -> None:
     try:
         lang = languages.checked(lang)
     except languages.UnknownLanguage:
-        raise _no_language(lang) from None
+        raise _no_language(lang, "LANG") from None
     found = catalogs.problems(lang)
     for line in found:
         console.print(line, markup=False)
