@@ -2,18 +2,22 @@
 order (solution full, partial between, untouched 0), with the checks' feedback in Korean.
 
 One assignment (`containers`, every kind of check: engine facts, namespaces, limits, an OOM kill)
-in a scratch course with its `ko/` edition, both graded by the real sandboxed pool.
+in a scratch course with its `ko/` edition, both graded by the real sandboxed pool; `course feedback`
+on each; the Korean partial submission graded again by a grader host of the queue.
 """
 
 from __future__ import annotations
 
+import html
+import re
+import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from course import i18n
-from course.grading import nbgrader_api, parallel, report, students
+from course.grading import nbgrader_api, parallel, report, students, variants
 from course.grading.scratch import make_course
 from course.layout import Layout
 from course.material import lessons
@@ -86,3 +90,89 @@ def test_feedback_is_in_the_learners_language(graded):
     english, hangul = _outputs(root, "partial"), _outputs(korean, "partial")
     assert "What to try:" in english and try_ko not in english
     assert try_ko in hangul and "What to try:" not in hangul
+
+
+def _pattern(template: str) -> re.Pattern:
+    """A catalog's message with each ``{field}`` matching anything: finds the message however it was filled."""
+    parts = re.split(r"\{\w+(?:![rs])?(?::[^}]*)?\}", template)
+    return re.compile("(.+?)".join(re.escape(part) for part in parts))
+
+
+def _feedback_text(root: Path, student: str) -> str:
+    """The text of `course feedback`'s page for a student, as the learner reads it (tags dropped, unescaped)."""
+    page = Layout(root).feedback(student, ASSIGNMENT) / f"{lesson.notebook}.html"
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+
+
+#: What the partial student gets wrong (a memory limit in bytes where their exercise asks for MiB), as the
+#: containers catalog words it.
+MEMORY = ("your container's memory limit is {memory} bytes ({mib} MiB); your exercise asks for {want} MiB, "
+          "which is {want_bytes} bytes.")
+
+
+def test_course_feedback_explains_a_wrong_answer_in_each_editions_language(graded):
+    """`course feedback` on each edition: the same wrong answer, explained in Korean in the Korean edition's
+    feedback page and in English in the English one's, each with that student's own value."""
+    from click.testing import CliRunner
+
+    from course.apps.cli import main
+
+    root, korean = graded
+    for course in (root, korean):
+        result = CliRunner().invoke(main, ["--root", str(course), "feedback", ASSIGNMENT, "--student", "partial"])
+        assert result.exit_code == 0, result.output
+    with i18n.using("ko"):
+        memory_ko = i18n.translator(ASSIGNMENT)(MEMORY)
+        try_ko = i18n.translator("common")("What to try:")
+    assert memory_ko != MEMORY
+    want = str(variants.of("partial", ASSIGNMENT, korean)["memory_mb"])
+    english, hangul = _feedback_text(root, "partial"), _feedback_text(korean, "partial")
+    found_en, found_ko = _pattern(MEMORY).search(english), _pattern(memory_ko).search(hangul)
+    assert found_en and found_ko, (english[-3000:], hangul[-3000:])
+    assert want in found_en.groups() and want in found_ko.groups()  # the same student, the same value
+    assert not _pattern(memory_ko).search(english) and not _pattern(MEMORY).search(hangul)
+    assert try_ko in hangul and "What to try:" not in hangul and "What to try:" in english
+
+
+def test_the_korean_autograded_notebook_says_whose_values_it_was_graded_against_in_korean(graded):
+    root, korean = graded
+    with i18n.using("ko"):
+        head = i18n.translator("common")("**Graded against the variant of {student}** (derived from the "
+                                         "course's secret):")
+    for kind in students.STUDENTS:
+        nb = {course: nbformat.read(Layout(course).autograded(kind, ASSIGNMENT) / lesson.filename, as_version=4)
+              for course in (root, korean)}
+        assert nb[korean].cells[0].source.startswith(head.format(student=kind))
+        assert nb[root].cells[0].source.startswith(f"**Graded against the variant of {kind}**")
+        assert nb[korean].metadata["course_variant"] == nb[root].metadata["course_variant"]
+
+
+def test_a_grader_host_of_the_queue_grades_the_korean_edition_in_korean(graded, tmp_path):
+    """Through the queue (a broker, one `course grade-worker`, no disk shared with the writer): the Korean
+    partial submission scores as it did in the local pool, with its feedback in Korean."""
+    from course import config
+    from course.apps import hosts
+    from course.grading import distributed
+    from course.services import broker
+
+    _, korean = graded
+    before = report.scores(korean)
+    before = before[before.student == "partial"].set_index("question")["score"].sort_index()
+    queue = broker.Broker(port=6397, state=tmp_path / "broker")
+    url = broker.start_broker(queue)
+    started = None
+    try:
+        started = hosts.start("edition", url, 1, log=tmp_path / "host.log")
+        results = distributed.autograde([ASSIGNMENT], url, ["partial"], korean, force=True, timeout=600)
+        assert [r.ok for r in results] == [True], [r.reason for r in results]
+    finally:
+        if started is not None:
+            started.stop()
+        broker.stop_broker(queue)
+        shutil.rmtree(config.CACHE / "host" / nbgrader_api.course_tag(korean), ignore_errors=True)
+    after = report.scores(korean)
+    after = after[after.student == "partial"].set_index("question")["score"].sort_index()
+    assert after.equals(before), f"local pool:\n{before}\nqueue:\n{after}"
+    with i18n.using("ko"):
+        memory_ko = i18n.translator(ASSIGNMENT)(MEMORY)
+    assert _pattern(memory_ko).search(_outputs(korean, "partial")), "the host's kernels gave English feedback"
