@@ -158,6 +158,7 @@ def test_a_grader_host_of_the_queue_grades_the_korean_edition_in_korean(graded, 
     _, korean = graded
     before = report.scores(korean)
     before = before[before.student == "partial"].set_index("question")["score"].sort_index()
+    shutil.rmtree(Layout(korean).autograded("partial", ASSIGNMENT))  # what the host returns, nothing older
     queue = broker.Broker(port=6397, state=tmp_path / "broker")
     url = broker.start_broker(queue)
     started = None
@@ -165,6 +166,7 @@ def test_a_grader_host_of_the_queue_grades_the_korean_edition_in_korean(graded, 
         started = hosts.start("edition", url, 1, log=tmp_path / "host.log")
         results = distributed.autograde([ASSIGNMENT], url, ["partial"], korean, force=True, timeout=600)
         assert [r.ok for r in results] == [True], [r.reason for r in results]
+        assert results[0].host.startswith("edition@"), results[0].host  # graded there, recorded here
     finally:
         if started is not None:
             started.stop()
