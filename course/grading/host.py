@@ -1,8 +1,8 @@
 """A grader host: a Celery worker grading one submission per task with the course's sandboxed path.
 
 The task carries everything a host needs (the assignment's source notebooks, the
-submission's files, its variant's values and its edition's language), so a host shares no disk with the instructor and holds no gradebook
-credentials: it runs untrusted notebooks. Each worker process of the host keeps one
+submission's files, its variant's values and its edition's language), so a host shares no
+disk with the instructor and holds no gradebook credentials: it runs untrusted notebooks. Each worker process of the host keeps one
 sandbox slot (grader user, guard on this machine's engine, limits) and one grading process
 (``course.grading.worker``) for many tasks, as the local pool does, in a scratch course
 directory of its own (``<cache>/host/<course>``, its own SQLite gradebook). It sends back
