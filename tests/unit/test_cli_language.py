@@ -120,3 +120,10 @@ def test_build_source_of_the_korean_root_writes_korean_into_it(course):
         assert nb.cells[0].source.startswith("# " + i18n.translator(lesson.assignment)(lesson.title))
     assert Layout(course / "ko").language == "ko"
     assert {p: p.read_bytes() for p in sorted(Layout(course).source().rglob("*.ipynb"))} == english_before
+
+
+def test_course_i18n_check_reports_nothing_for_common():
+    """The common catalog (these messages, the headings, the generic feedback) is complete and current."""
+    result, lines = _run("i18n", "check", "ko")
+    assert not [line for line in lines if line.startswith("common:")], result.output
+    assert lines[-1].startswith("ko: ") and result.exit_code == (1 if lines[:-1] else 0)  # the summary last
