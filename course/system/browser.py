@@ -29,12 +29,16 @@ class BrowserUnavailable(RuntimeError):
     """No Chromium or no Playwright, and it could not be installed here."""
 
 
+#: A Hangul font (Debian's, 10 MB): without one Chromium draws the Korean edition as empty boxes.
+FONTS = ("fonts-nanum",)
+
+
 def ensure_chromium() -> Path:
-    """Debian's Chromium, installed with apt if missing (Debian as root); its path."""
-    if not CHROMIUM.exists():
-        try:
-            apt.ensure_packages(["chromium"])
-        except apt.SetupError as exc:
+    """Debian's Chromium (and a Korean font), installed with apt if missing (Debian as root); its path."""
+    try:
+        apt.ensure_packages(["chromium", *FONTS])  # a no-op once installed
+    except apt.SetupError as exc:
+        if not CHROMIUM.exists():
             raise BrowserUnavailable(str(exc)) from exc
     if not CHROMIUM.exists():
         found = shutil.which("chromium")
