@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from course.guard import jsonbody, oom, schema
+from course.guard import jsonbody, schema
 from course.guard.errors import Refused, refuse
 from course.guard.names import JsonLines, with_alias
 from course.guard.regexp import matching
@@ -384,14 +384,8 @@ class ContainerHandlers(Base):
     async def containers_inspect(self, route: Route, body: Any) -> Forward | Reply:
         doc = await self.own.container(route.params["id"])
         if route.query:
-            return Forward(self._with_id(route, doc["Id"]), rewrite=self._inspected)
-        return Reply(200, await self._inspected(200, doc))
-
-    async def _inspected(self, status: int, doc: Any) -> Any:
-        """:meth:`_show`, with an OOM kill the engine did not record but the kernel did (:mod:`course.guard.oom`)."""
-        if status == 200 and isinstance(doc, dict):
-            doc = await oom.fill_in(doc)
-        return self._show(status, doc)
+            return Forward(self._with_id(route, doc["Id"]), rewrite=self._show)
+        return Reply(200, self._show(200, doc))
 
     def _show(self, status: int, doc: Any) -> Any:
         """An inspected container as the learner sees it: its own name, the ports the guard publishes."""
