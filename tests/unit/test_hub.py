@@ -61,8 +61,9 @@ def test_only_course_accounts_processes_are_ever_killed():
 # The spawner's own logic, without a hub; the class test starts real servers in both languages.
 
 
-def spawner(tmp_path, monkeypatch, *, korean: bool, last: dict | None = None):
-    """A class spawner for student ``ana`` of a course in ``tmp_path`` (with its Korean edition if ``korean``)."""
+def spawner(tmp_path, monkeypatch, *, korean: bool, last: dict | None = None, name: str = "ana"):
+    """A class spawner for ``name`` (student ``ana``) of a course in ``tmp_path`` (with its Korean edition if
+    ``korean``)."""
     from types import SimpleNamespace
 
     from course.apps.classhub import CourseSpawner
@@ -73,7 +74,7 @@ def spawner(tmp_path, monkeypatch, *, korean: bool, last: dict | None = None):
     monkeypatch.setenv(class_hub.ENV_COURSE_ROOT, str(tmp_path))
     monkeypatch.setenv(class_hub.ENV_STATE, str(tmp_path / "hub"))
     orm = SimpleNamespace(user_options=last, server=None, name="") if last is not None else None
-    return CourseSpawner(user=SimpleNamespace(name="ana", url="/user/ana/"), orm_spawner=orm)
+    return CourseSpawner(user=SimpleNamespace(name=name, url=f"/user/{name}/"), orm_spawner=orm)
 
 
 def test_a_course_in_one_language_asks_nothing(tmp_path, monkeypatch):
@@ -108,3 +109,10 @@ def test_a_korean_server_opens_the_korean_edition_in_folders_of_its_own(tmp_path
     assert s.options_from_form({"lang": ["ko_KR.UTF-8"]}) == {"lang": "ko"}
     with pytest.raises(ValueError, match="no language 'ja'"):
         s.options_from_form({"lang": ["ja"]})
+
+
+def test_the_instructor_chooses_the_edition_of_the_formgrader_too(tmp_path, monkeypatch):
+    s = spawner(tmp_path, monkeypatch, korean=True, name=class_hub.INSTRUCTOR)
+    s.user_options = {"lang": "ko"}
+    assert s.instructor and s.course_root() == tmp_path / "ko"
+    assert s.lab_state() == s.config_dir() == tmp_path / "hub-homes-settings-ko" / class_hub.INSTRUCTOR
