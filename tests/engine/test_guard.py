@@ -537,7 +537,7 @@ def test_published_port_asks_dockerd_once_while_the_container_runs(engine, tmp_p
               detach=True, ports={"80/tcp": port}, name=f"web-{os.getpid()}")
     try:
         assert fetch() == b"served\n"
-        asked = lambda: sum(p == f"/containers/{web.id}/json" for p in inspects)  # noqa: E731
+        asked = lambda: sum(p == f"/containers/{web.id}/json" for p in inspects)
         before = asked()
         assert [fetch() for _ in range(20)] == [b"served\n"] * 20
         assert asked() == before  # the running container's address was kept
