@@ -3,9 +3,10 @@
 Grader hosts are services: on a deadline night they are already running when the instructor
 runs ``course autograde --queue``, as the local pool is what ``course autograde`` starts. So
 the host (a ``course grade-worker`` process on the same engine, N worker processes) is
-started before the clock, and its start-up is printed on its own; everything a submission
-costs is inside the clock on both sides: the host generates each assignment on its first
-task and opens its sandbox slots then, the writer records every result in the gradebook.
+started before the clock, and its start-up is printed on its own (it makes its empty gradebook
+then); everything a submission costs is inside the clock on both sides: the host generates each
+assignment on its first task and opens its sandbox slots then, the writer records every result
+in the gradebook.
 Runs in ABBA order (local, queue, queue, local; every run grades the whole class) so a
 drift in the machine's load hits both sides alike. Checks that every graded cell got the
 same score in every run. Prints the walls, the queue's overhead per submission in ms, and
@@ -39,6 +40,7 @@ build_class = _autograde.build_class  # the other benchmark's class, built the s
 from course import config
 from course.apps import hosts
 from course.grading import distributed, nbgrader_api, parallel, report
+from course.grading import host as grader_host
 from course.material import lessons
 from course.services import broker
 
@@ -64,8 +66,10 @@ def run_queue(root: Path, assignments: list[str], url: str) -> float:
 
 def run_queue_cold(root: Path, assignments: list[str], concurrency: int, url: str, log: Path) -> float:
     """A fresh host, started before the clock, that has never seen this course (it generates each
-    assignment and opens its slots inside the clock, as the pool opens its own)."""
+    assignment and opens its slots inside the clock, as the pool opens its own), nor made its empty
+    gradebook (its start-up makes it)."""
     shutil.rmtree(config.CACHE / "host" / nbgrader_api.course_tag(root), ignore_errors=True)
+    grader_host.template_path().unlink(missing_ok=True)
     began = time.monotonic()
     host = hosts.start("bench", url, concurrency, log=log)
     print(f"grader host start-up (before the clock): {time.monotonic() - began:.1f} s", flush=True)

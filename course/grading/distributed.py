@@ -15,12 +15,17 @@ records it without grading again. Recording waits for a database that restarts.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import nbgrader.api as nbgrader_db
+from celery.backends.base import BaseKeyValueStoreBackend
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import BaseConverter
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
@@ -138,14 +143,52 @@ def record(answer: dict, root: Path) -> Graded:
     return graded
 
 
-def _answer(result) -> dict | None:
-    """A ready task's answer as the writer records it, or None while it is not ready."""
-    if not result.ready():
-        return None
-    if result.successful():
-        return result.result
-    return None if result.state == "RETRY" else {"graded": {}, "failure": f"{type(result.result).__name__}: "
-                                                                          f"{result.result}"}
+def _answer(state: str, value: object) -> dict:
+    """A ready task's answer as the writer records it: the host's, or what made the task fail."""
+    return value if state == "SUCCESS" else {"graded": {}, "failure": f"{type(value).__name__}: {value}"}
+
+
+def _ready(app, waiting: dict[str, tuple[str, str, object]]) -> dict[str, dict]:
+    """The answers of the waiting tasks that are ready, by task id (an empty round while the backend restarts).
+
+    Redis: one MGET for all of them (Celery's ``get_many``, one pass), not a GET per task each round
+    (1,200 tasks of a class); RabbitMQ's reply queues: task by task.
+    """
+    try:
+        if isinstance(app.backend, BaseKeyValueStoreBackend):
+            metas = app.backend.get_many(list(waiting), interval=0, max_iterations=1)
+            return {tid: _answer(meta["status"], meta["result"]) for tid, meta in metas}
+        return {tid: _answer(result.state, result.result) for tid, (_, _, result) in waiting.items()
+                if result.ready()}
+    except Exception:  # noqa: BLE001 (the backend is restarting: ask again on the next round)
+        return {}
+
+
+@contextlib.contextmanager
+def one_engine_per_database() -> Iterator[None]:
+    """While the writer records, nbgrader's gradebooks share one SQLAlchemy engine per database URL.
+
+    nbgrader makes an engine for each ``Gradebook`` it opens (seven per recorded submission), and
+    an engine's cache of compiled statements goes with it: every query was compiled again, about
+    half of the writer's CPU. A gradebook still closes its connections when it closes (``dispose``),
+    so none is kept across a database restart; an engine is safe to share between threads.
+    """
+    original = nbgrader_db.create_engine
+    engines: dict[tuple, object] = {}
+
+    def shared(url, **options):
+        key = (str(url), tuple(sorted(options.items())))
+        if key not in engines:
+            engines[key] = original(url, **options)
+        return engines[key]
+
+    nbgrader_db.create_engine = shared
+    try:
+        yield
+    finally:
+        nbgrader_db.create_engine = original
+        for engine in engines.values():
+            engine.dispose()
 
 
 def _consumed(app) -> bool | None:
@@ -185,35 +228,38 @@ def autograde(assignments: list[str], broker: str, students: list[str] | None = 
     bar = tqdm(total=len(waiting), desc=f"autograde {what} (queue)", unit="submission")
     results: list[Graded] = []
     hostless_since, checked = None, time.monotonic()
-    while waiting:
-        if time.monotonic() - checked > min(15.0, no_host_patience / 3):  # a queue no host reads (all gave back, or none started)
-            checked, consumed = time.monotonic(), _consumed(app)
-            hostless_since = None if consumed is not False else hostless_since or checked
-            if hostless_since and checked - hostless_since > no_host_patience:
-                for assignment, student, _ in waiting.values():
-                    results.append(Graded(student, assignment, False, "no grader host took it from the queue "
-                                          f"for {no_host_patience:.0f} s (start `course grade-worker`); "
-                                          "it stays queued, and a rerun records its result"))
-                ledger.record(results[-len(waiting):], root)
-                bar.update(len(waiting))
-                break
-        for tid, (assignment, student, result) in list(waiting.items()):
-            try:
-                answer = _answer(result)
-            except Exception:  # noqa: BLE001 (the backend is restarting: ask again on the next round)
-                answer = None
-            if answer is None:
-                continue
-            if "failure" in answer:
-                graded = Graded(student, assignment, False, f"the grader host failed: {answer['failure']}")
-                _patiently(lambda a=assignment, s=student: discard(a, s, root) or nbgrader_api.Outcome(True))
-            else:
-                graded = record(answer, root)
-            graded.digest = tid
-            results.append(graded)
-            ledger.record([graded], root)
-            del waiting[tid]
-            bar.update(1)
-        time.sleep(0.25)
+    every = min(15.0, no_host_patience / 3)
+    # Whether some host reads the queue is asked aside (Celery's inspect waits its whole timeout for
+    # replies), and only while no result arrives: a result that is ready is recorded at once.
+    inspector, looking = ThreadPoolExecutor(1), None
+    with one_engine_per_database():
+        while waiting:
+            if looking is None and time.monotonic() - checked > every:
+                looking = inspector.submit(_consumed, app)
+            if looking is not None and looking.done():
+                checked, consumed, looking = time.monotonic(), looking.result(), None
+                hostless_since = None if consumed is not False else hostless_since or checked
+                if hostless_since and checked - hostless_since > no_host_patience:
+                    for assignment, student, _ in waiting.values():
+                        results.append(Graded(student, assignment, False, "no grader host took it from the "
+                                              f"queue for {no_host_patience:.0f} s (start `course grade-worker`); "
+                                              "it stays queued, and a rerun records its result"))
+                    ledger.record(results[-len(waiting):], root)
+                    bar.update(len(waiting))
+                    break
+            for tid, answer in _ready(app, waiting).items():
+                assignment, student, _ = waiting.pop(tid)
+                if "failure" in answer:
+                    graded = Graded(student, assignment, False, f"the grader host failed: {answer['failure']}")
+                    _patiently(lambda a=assignment, s=student: discard(a, s, root) or nbgrader_api.Outcome(True))
+                else:
+                    graded = record(answer, root)
+                graded.digest = tid
+                results.append(graded)
+                ledger.record([graded], root)
+                bar.update(1)
+                hostless_since, checked = None, time.monotonic()  # a host answered: no need to ask
+            time.sleep(0.25)
+    inspector.shutdown(wait=False, cancel_futures=True)
     bar.close()
     return sorted(results, key=lambda r: (r.assignment, r.student))

@@ -5,7 +5,8 @@ submission's files, its variant's values and its edition's language), so a host 
 disk with the instructor and holds no gradebook credentials: it runs untrusted notebooks. Each worker process of the host keeps one
 sandbox slot (grader user, guard on this machine's engine, limits) and one grading process
 (``course.grading.worker``) for many tasks, as the local pool does, in a scratch course
-directory of its own (``<cache>/host/<course>``, its own SQLite gradebook). It sends back
+directory of its own (``<cache>/host/<course>``, its own SQLite gradebook, copied from an empty one
+the host made when it started: see :func:`gradebook_template`). It sends back
 the autograded notebooks and the outcome; the one writer (``course autograde --queue``)
 records them.
 
@@ -33,8 +34,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
+import nbgrader
 from celery import Celery, signals
 from celery.exceptions import Reject, SoftTimeLimitExceeded
+from nbgrader.api import Gradebook
 
 from course import config, i18n
 from course.engine.connect import ping
@@ -96,6 +99,28 @@ def source_digest(files: dict[str, str]) -> str:
     return hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
 
 
+def template_path(cache: Path | None = None) -> Path:
+    """Where a host keeps its empty gradebook (:func:`gradebook_template`): one per nbgrader version."""
+    return (cache or config.CACHE) / "host" / f"gradebook-nbgrader-{nbgrader.__version__}.db"
+
+
+def gradebook_template(cache: Path | None = None) -> Path:
+    """An empty nbgrader gradebook, made once, that a host copies into each new course directory of its own.
+
+    nbgrader makes a new gradebook by running ``alembic heads`` in a subprocess (a Python start-up and
+    alembic's import: 1.5 s on an idle machine, 5-11 s on a loaded one), which would otherwise wait on a
+    fresh host's first task of each course. ``course grade-worker`` makes it before it takes tasks.
+    """
+    path = template_path(cache)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        made = path.with_name(f".{path.name}.{os.getpid()}")  # atomic: another host may be making it too
+        made.unlink(missing_ok=True)
+        Gradebook(f"sqlite:///{made}").close()
+        made.replace(path)
+    return path
+
+
 def set_language(root: Path, lang: str) -> None:
     """Make ``root`` an edition in ``lang`` (its ``LANGUAGE`` file, which the grader hands its kernels),
     atomically: the host's other worker processes may read it meanwhile."""
@@ -135,6 +160,9 @@ class Host:
         with open(self.root / ".lock", "a") as lock:  # the host's other worker processes share the directory
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not marker.exists() or marker.read_text() != source_digest(source):
+                gradebook = Layout(self.root).gradebook
+                if not gradebook.exists():
+                    shutil.copy(gradebook_template(), gradebook)
                 decode(source, Layout(self.root).source(assignment))
                 outcome = nbgrader_api.generate(assignment, self.root)
                 if not outcome.ok:
@@ -236,10 +264,12 @@ def run(broker: str, concurrency: int = 1, hostname: str | None = None, visibili
     """Run a grader host in this process until it is stopped (``course grade-worker``).
 
     Prefork worker processes, one task each at a time and none reserved ahead (prefetch 1),
-    so a host that dies holds only the submissions it was grading.
+    so a host that dies holds only the submissions it was grading. The gradebook template is made
+    first, so that no task waits for it.
     """
     argv = ["worker", f"--concurrency={concurrency}", "--pool=prefork", f"--queues={QUEUE}",
             f"--loglevel={loglevel}", "--without-gossip", "--without-mingle", "--prefetch-multiplier=1"]
     if hostname:
         argv.append(f"--hostname={hostname}")
+    gradebook_template()
     make_app(broker, visibility_timeout).worker_main(argv)

@@ -79,3 +79,93 @@ def test_a_celery_app_acknowledges_late_and_never_unpickles():
 def test_record_reads_returned_notebooks_from_their_own_folder(tmp_path):
     returned = Layout(tmp_path).returned("ann", "engine")
     assert Path(tmp_path).resolve() in returned.parents and returned != Layout(tmp_path).autograded("ann", "engine")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """A host's empty gradebook (made once: it runs nbgrader's `alembic heads` subprocess)."""
+    return host.gradebook_template(tmp_path_factory.mktemp("cache"))
+
+
+def _no_alembic(monkeypatch) -> None:
+    """nbgrader runs `alembic heads` (a subprocess) only to make a new gradebook: make that fail."""
+    import nbgrader.api
+
+    def refuse() -> str:
+        raise AssertionError("a new gradebook was made (nbgrader's alembic subprocess)")
+
+    monkeypatch.setattr(nbgrader.api, "get_alembic_version", refuse)
+
+
+def test_a_host_makes_its_empty_gradebook_once(template):
+    made = template.stat().st_mtime_ns
+    assert host.gradebook_template(template.parent.parent) == template == host.template_path(template.parent.parent)
+    assert template.stat().st_mtime_ns == made
+    assert not list(template.parent.glob(".*"))  # nothing half-made left beside it
+
+
+def test_a_hosts_task_generates_into_a_copy_of_its_empty_gradebook(template, tmp_path, monkeypatch):
+    """A fresh course directory on a host: the assignment is generated without nbgrader making a gradebook."""
+    from nbgrader.api import Gradebook
+
+    from course import config
+    from course.grading import sandbox
+
+    monkeypatch.setattr(config, "CACHE", template.parent.parent)
+    monkeypatch.setattr(sandbox, "available", lambda: False)  # no grader users here: only the generating
+    _no_alembic(monkeypatch)
+    with pytest.raises(AssertionError, match="alembic"):  # the check bites where a gradebook is made
+        Gradebook(f"sqlite:///{tmp_path / 'new.db'}")
+    grader = host.Host()
+    grader.root = tmp_path / "host-course"
+    grader.root.mkdir()
+    source = host.encode(Layout(config.ROOT).source("engine"))
+    grader.generate({"assignment": "engine", "source": source})
+    with Gradebook(Layout(grader.root).db_url) as gb:
+        assert gb.find_assignment("engine").notebooks
+    assert template.read_bytes() != Layout(grader.root).gradebook.read_bytes()  # the template stays empty
+
+
+def test_the_writers_gradebooks_share_one_engine_per_database(template, tmp_path):
+    import shutil
+
+    from nbgrader.api import Gradebook
+
+    urls = []
+    for name in ("a.db", "b.db"):
+        shutil.copy(template, tmp_path / name)
+        urls.append(f"sqlite:///{tmp_path / name}")
+    with distributed.one_engine_per_database():
+        first, again, other = Gradebook(urls[0]), Gradebook(urls[0]), Gradebook(urls[1])
+        assert first.engine is again.engine and other.engine is not first.engine
+        first.close()  # closes its connections, not the engine the others use
+        again.add_student("ann")
+        assert [s.id for s in again.students] == ["ann"]
+        again.close()
+        other.close()
+    first, again = Gradebook(urls[0]), Gradebook(urls[0])
+    assert first.engine is not again.engine  # nbgrader's own way again outside
+    assert [s.id for s in first.students] == ["ann"]
+    first.close()
+    again.close()
+
+
+def test_ready_answers_come_in_one_round_trip_from_a_key_value_backend(monkeypatch):
+    from celery import Celery
+
+    app = Celery("t", broker="memory://", backend="cache+memory://", set_as_current=False)
+    backend = app.backend
+    done, failed, retrying, pending = (f"task-{i}-{id(app)}" for i in range(4))
+    backend.store_result(done, {"graded": {"student": "ann"}, "notebooks": {}}, "SUCCESS")
+    backend.store_result(failed, ValueError("boom"), "FAILURE")
+    backend.store_result(retrying, None, "RETRY")
+    waiting = {tid: ("engine", "ann", app.AsyncResult(tid)) for tid in (done, failed, retrying, pending)}
+    calls = []
+    monkeypatch.setattr(backend, "mget", lambda keys, mget=backend.mget: calls.append(keys) or mget(keys))
+    monkeypatch.setattr(backend, "get", lambda key: pytest.fail("a GET per task"))
+    ready = distributed._ready(app, waiting)
+    assert ready == {done: {"graded": {"student": "ann"}, "notebooks": {}},
+                     failed: {"graded": {}, "failure": "ValueError: boom"}}
+    assert len(calls) == 1 and len(calls[0]) == 4
+    monkeypatch.setattr(backend, "mget", lambda keys: (_ for _ in ()).throw(ConnectionError("restarting")))
+    assert distributed._ready(app, waiting) == {}  # the backend restarting: nothing this round
