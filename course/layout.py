@@ -86,6 +86,13 @@ class Layout:
             return self.root
         return self.english if lang == i18n.DEFAULT else self.english / lang
 
+    def languages(self) -> list[str]:
+        """The languages this course has an edition in: English, then each translated edition present
+        (its ``LANG/LANGUAGE`` file written), in :data:`course.i18n.LANGS`' order."""
+        english = self.english
+        return [lang for lang in i18n.LANGS
+                if lang == i18n.DEFAULT or (english / lang / "LANGUAGE").is_file()]
+
     @property
     def course_id(self) -> str:
         """nbgrader's course id: the course's name, with the edition's language for a translated one."""
@@ -162,8 +169,8 @@ class Layout:
                 self.gradebook, self.gradebook_url, self.variant_secret, self.variant_pins, self.root / ".git",
                 self.root / "course" / "material",
                 self.student_workspace, self.returned(),
-                *(path for lang in i18n.LANGS if lang != i18n.DEFAULT and self.language == i18n.DEFAULT
-                  and (self.root / lang / "LANGUAGE").exists() for path in Layout(self.root / lang).private())]
+                *(path for lang in self.languages() if lang != i18n.DEFAULT and self.language == i18n.DEFAULT
+                  for path in Layout(self.root / lang).private())]
 
     def students(self, assignment: str) -> list[str]:
         """Students with a submission of ``assignment``."""

@@ -9,6 +9,13 @@
   with the server, stopped with it, the student as its owner) and run in the allow-list view of that
   folder, as ``course lab --student`` runs them. The instructor's server opens the course directory
   with the formgrader, as ``course lab --mode instructor`` does.
+
+When the course has an edition in another language (``ko/``), starting a server asks which one (the
+hub's options form; ``/hub/spawn?lang=ko`` and the REST API's ``{"lang": "ko"}`` skip the form): the
+server then opens that edition (its own exchange and course id, so fetch and submit go to it), with
+JupyterLab's menus and the checks' feedback in that language. Each language has its own folder and
+settings per user, so the two editions' notebooks never mix; to switch, a student stops their server
+(*File > Hub Control Panel*) and starts it again.
 """
 
 from __future__ import annotations
@@ -22,11 +29,13 @@ import bcrypt
 from jupyterhub.spawner import LocalProcessSpawner
 from nativeauthenticator import NativeAuthenticator
 from nativeauthenticator.orm import UserInfo
-from traitlets import Bool
+from traitlets import Bool, default
 
+from course import i18n
 from course.apps import labserver
 from course.grading import exchange
 from course.grading.sandbox import Limits
+from course.layout import Layout
 from course.services.hub import INSTRUCTOR, Hub
 
 #: An email the NativeAuthenticator's model accepts (it refuses anything else, so others are left out).
@@ -80,6 +89,36 @@ def _limit_and_become(entry: pwd.struct_passwd, limits: Limits, cwd: str):
     return preexec
 
 
+def language_form(offered: list[str], chosen: str) -> str:
+    """The options form's fields: one choice per edition (``chosen`` checked), in both languages' words,
+    since the student has not chosen yet. Empty with a single edition: then the hub shows no form."""
+    if len(offered) < 2:
+        return ""
+    choices = "".join(
+        f'<label style="margin-right:2em"><input type="radio" name="lang" value="{lang}"'
+        f'{" checked" if lang == chosen else ""}> {i18n.LANGS[lang]}</label>' for lang in offered)
+    return ('<fieldset id="course-language"><legend>Language · 언어</legend>'
+            f"<p>{choices}</p><p>The course, its feedback and JupyterLab's menus in this language. "
+            "강의 자료와 채점 피드백, JupyterLab 메뉴가 이 언어로 나옵니다.</p></fieldset>")
+
+
+def chosen_language(options: dict, offered: list[str]) -> str:
+    """The language ``options`` (the form's, the query's or the REST API's) ask for, else English.
+
+    A language the course has no edition of is a ``ValueError`` the hub shows above the form.
+    """
+    value = options.get("lang") or i18n.DEFAULT
+    value = value[0] if isinstance(value, list) else value  # form and query fields arrive as lists
+    try:
+        lang = i18n.checked(str(value))
+    except i18n.UnknownLanguage as exc:
+        raise ValueError(str(exc)) from None
+    if lang not in offered:
+        raise ValueError(f"this class has no {i18n.LANGS[lang]} edition; choose from "
+                         + ", ".join(i18n.LANGS[code] for code in offered))
+    return lang
+
+
 class CourseSpawner(LocalProcessSpawner):
     """Students' servers as their own users behind their own guards; the instructor's on the course."""
 
@@ -93,33 +132,73 @@ class CourseSpawner(LocalProcessSpawner):
     def hub_paths(self) -> Hub:
         return Hub()
 
+    def offered(self) -> list[str]:
+        """The languages the class's course has an edition in."""
+        return Layout(self.hub_paths.course_root).languages()
+
+    @property
+    def lang(self) -> str:
+        """The language this server was started in (the form's choice; English without one)."""
+        return chosen_language(self.user_options or {}, self.offered())
+
+    def _per_language(self, folder: Path) -> Path:
+        """``folder`` for English, a sibling ``folder-LANG`` for another language."""
+        lang = self.lang
+        return folder if lang == i18n.DEFAULT else folder.with_name(f"{folder.name}-{lang}")
+
     def workspace(self) -> Path:
-        return self.hub_paths.homes / self.user.name
+        return self._per_language(self.hub_paths.homes) / self.user.name
 
     def config_dir(self) -> Path:
         """The server's Jupyter and nbgrader settings (root's, readable: a student cannot rewrite their id)."""
-        return self.hub_paths.homes.with_name(self.hub_paths.homes.name + "-settings") / self.user.name
+        homes = self.hub_paths.homes
+        return self._per_language(homes.with_name(homes.name + "-settings")) / self.user.name
+
+    def course_root(self) -> Path:
+        """The course directory of the edition this server opens."""
+        return Layout(self.hub_paths.course_root).edition(self.lang)
+
+    @staticmethod
+    def _options_form(spawner: CourseSpawner) -> str:
+        previous = (spawner.orm_spawner.user_options or {}) if spawner.orm_spawner is not None else {}
+        offered = spawner.offered()
+        try:
+            last = chosen_language(previous, offered)
+        except ValueError:
+            last = i18n.DEFAULT
+        return language_form(offered, last)
+
+    @default("options_form")
+    def _default_options_form(self):
+        return self._options_form  # called at each start: an edition released meanwhile shows at once
+
+    def options_from_form(self, formdata):
+        return {"lang": chosen_language(formdata, self.offered())}
+
+    def lab_state(self) -> Path:
+        """Where the server's JupyterLab keeps its settings (the language setting among them) and workspaces."""
+        return self.config_dir() if self.instructor else self.workspace() / ".lab"
 
     def get_args(self) -> list[str]:
         args = super().get_args()
+        state = self.lab_state()
         if self.instructor:
-            state = self.config_dir()
             return [*args, "--allow-root", *labserver.lab_options(state)]
-        state = self.workspace() / ".lab"
         return [*args, *labserver.lab_options(state), "--ServerApp.terminals_enabled=False",
                 f"--MultiKernelManager.kernel_manager_class={labserver.SANDBOX_KERNELS}"]
 
     async def start(self):
         from course.engine import bootstrap
 
-        course_root = self.hub_paths.course_root
+        course_root = self.course_root()  # a language not offered raises here: the hub shows why
         conf_dir = self.config_dir()
+        labserver.set_locale(self.lab_state(), self.lang)  # before the student's folder becomes theirs
         if self.instructor:
             self.notebook_dir = str(course_root)
             exchange.ensure(course_root)
             conf = labserver.write_config("instructor", conf_dir, course_root, course_root)
             self._extra_env = {"DOCKER_HOST": bootstrap.ensure_engine(), "JUPYTER_CONFIG_DIR": str(conf),
-                               "JUPYTER_CONFIG_PATH": str(conf)}
+                               "JUPYTER_CONFIG_PATH": str(conf), i18n.ENV: self.lang}
             self._cwd = str(course_root)
             return await super().start()
         self._extra_env, self._cwd = self._confine(course_root, conf_dir)
@@ -138,6 +217,7 @@ class CourseSpawner(LocalProcessSpawner):
         workspace = self.workspace()
         workspace.mkdir(parents=True, exist_ok=True)
         self.notebook_dir = str(workspace)
+        exchange.ensure(course_root)  # an edition's own exchange, which its release may not have made yet
         stop_guard(name)  # a guard left by a server that died with the hub
         guard = start_guard(name, mode=0o600, registry_user=sandbox.student_user(name))
         env = labserver.student_env(name, workspace, guard.socket, course_root)  # their own values too
@@ -147,7 +227,7 @@ class CourseSpawner(LocalProcessSpawner):
             path.chmod(0o755 if path.is_dir() else 0o644)
         env |= {"DOCKER_HOST": guard.url, "JUPYTER_CONFIG_DIR": str(conf), "JUPYTER_CONFIG_PATH": str(conf),
                 "JUPYTER_RUNTIME_DIR": str(workspace / ".runtime"), "JUPYTER_DATA_DIR": str(workspace / ".local"),
-                "IPYTHONDIR": str(workspace / ".ipython")}
+                "IPYTHONDIR": str(workspace / ".ipython"), i18n.ENV: self.lang}
         return env, str(conf_dir)
 
     def user_env(self, env):

@@ -315,7 +315,8 @@ def roster() -> None:
 @click.argument("csv_file", metavar="ROSTER.CSV", type=click.Path(path_type=Path, dir_okay=False))
 @click.pass_context
 def roster_import(ctx: click.Context, csv_file: Path) -> None:
-    """Add the roster's students (id, first_name, last_name, email) to the gradebook; update known ones.
+    """Add the roster's students (id, first_name, last_name, email) to the gradebook (each edition's, ko/ too);
+    update known ones.
 
     Idempotent; nobody is removed (a student who left keeps their grades). The formgrader shows the names.
     Each new student also gets a class-server login with an initial password (`course class start`).
@@ -328,6 +329,9 @@ def roster_import(ctx: click.Context, csv_file: Path) -> None:
     except class_roster.RosterError as exc:
         raise click.ClickException(str(exc)) from None
     done = class_roster.import_roster(students, layout.root)
+    for lang in layout.languages():  # one class, every edition's formgrader names its students
+        if (edition := layout.edition(lang)) != layout.root:
+            class_roster.import_roster(students, edition)
     console.print(_("roster {file}: {summary}").format(file=csv_file.name, summary=done.summary()))
     from course.services import hub
 

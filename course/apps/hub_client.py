@@ -47,10 +47,12 @@ class Student:
                                                                         "expires_in": 3600})["token"]
         return self
 
-    def start(self) -> None:
-        """Ask the hub to start the student's server (returns at once; :meth:`wait_ready` waits)."""
+    def start(self, lang: str | None = None) -> None:
+        """Ask the hub to start the student's server (returns at once; :meth:`wait_ready` waits), in the
+        edition of ``lang`` if given (the options form's choice)."""
         try:
-            self.hub.api(f"users/{self.name}/server", "POST", token=self.token, timeout=180)
+            self.hub.api(f"users/{self.name}/server", "POST", None if lang is None else {"lang": lang},
+                         token=self.token, timeout=180)
         except urllib.error.HTTPError as exc:
             if exc.code != 400:  # 400: already running
                 raise

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from course import config
 from course.grading import view
+from course.grading.kernel_home import MATPLOTLIB_DIR
 from course.grading.sandbox import ENV_DOCKER_HOST, ENV_USER, ENV_VIEW, ENV_WORKDIR, Limits
 
 #: Environment variables that name a guard socket the kernel may reach (``unix://PATH``).
@@ -83,7 +84,7 @@ def confine(entry: pwd.struct_passwd, argv: list[str], connection: bytes | None 
     os.chdir(cwd)
     if os.environ.get(ENV_DOCKER_HOST):
         os.environ["DOCKER_HOST"] = os.environ[ENV_DOCKER_HOST]  # the slot's guard, never the engine
-    os.environ.update(HOME=str(home), USER=name, LOGNAME=name, MPLCONFIGDIR=f"{home}/.matplotlib",
+    os.environ.update(HOME=str(home), USER=name, LOGNAME=name, MPLCONFIGDIR=f"{home}/{MATPLOTLIB_DIR}",
                       IPYTHONDIR=f"{home}/.ipython", JUPYTER_RUNTIME_DIR=f"{home}/.runtime")
     if not confined:
         return argv

@@ -9,6 +9,7 @@ down, and the engine objects the notebooks made are checked gone.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -180,13 +181,11 @@ def student_workspace(tmp: Path) -> Path:
     return ws
 
 
-@pytest.fixture(scope="module")
-def student_lab(tmp_path_factory, engine) -> Iterator[labserver.LabServer]:
-    """JupyterLab in student mode; afterwards: stopped by pid, kernels gone, engine session empty."""
-    tmp = tmp_path_factory.mktemp("student-lab")
-    session = f"browser-student-{os.getpid()}"
-    server = labserver.start("student", workspace=student_workspace(tmp), state=tmp / "state",
-                             expose_app=True, session=session)
+@contextlib.contextmanager
+def student_server(session: str, **options) -> Iterator[labserver.LabServer]:
+    """JupyterLab in student mode for a fixture to yield (``options`` go to ``labserver.start``);
+    afterwards: stopped by pid, kernels gone, the engine ``session`` its kernels used empty."""
+    server = labserver.start("student", expose_app=True, session=session, **options)
     try:
         yield server
     finally:
@@ -195,6 +194,15 @@ def student_lab(tmp_path_factory, engine) -> Iterator[labserver.LabServer]:
     left = leftovers(client(), session)
     remove_labelled(client(), session)
     assert not sum(left.values()), f"the student's kernels left engine objects: {dict(left)}"
+
+
+@pytest.fixture(scope="module")
+def student_lab(tmp_path_factory, engine) -> Iterator[labserver.LabServer]:
+    """JupyterLab in student mode on a prepared workspace (see ``student_server``)."""
+    tmp = tmp_path_factory.mktemp("student-lab")
+    with student_server(f"browser-student-{os.getpid()}", workspace=student_workspace(tmp),
+                        state=tmp / "state") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

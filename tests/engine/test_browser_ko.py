@@ -24,6 +24,7 @@ from test_browser import (  # noqa: F401 (the browser's fixtures, shared)
     open_lab,
     page,
     shot,
+    student_server,
     type_answer,
     validate,
     wait_kernel_idle,
@@ -32,8 +33,6 @@ from test_browser import (  # noqa: F401 (the browser's fixtures, shared)
 
 from course import i18n
 from course.apps import labserver
-from course.engine import client, remove_labelled
-from course.engine.cleanup import leftovers
 from course.layout import Layout
 
 pytestmark = pytest.mark.browser
@@ -51,22 +50,14 @@ def korean(domain: str, message: str) -> str:
 
 @pytest.fixture(scope="module")
 def korean_lab(tmp_path_factory, engine) -> Iterator[labserver.LabServer]:
-    """A student's JupyterLab on the Korean edition, in Korean."""
+    """A student's JupyterLab on the Korean edition, in Korean (see ``student_server``)."""
     tmp = tmp_path_factory.mktemp("korean-lab")
     edition = Layout().edition(KO)
     ws = tmp / "student"
     shutil.copytree(Layout(edition).release(lesson.assignment), ws / lesson.assignment)
-    session = f"browser-ko-{os.getpid()}"
-    server = labserver.start("student", course_root=edition, workspace=ws, state=tmp / "state",
-                             expose_app=True, session=session, lang=KO)
-    try:
+    with student_server(f"browser-ko-{os.getpid()}", course_root=edition, workspace=ws, state=tmp / "state",
+                        lang=KO) as server:
         yield server
-    finally:
-        server.stop()
-    assert not server.alive(), "the lab server or its kernels still run"
-    left = leftovers(client(), session)
-    remove_labelled(client(), session)
-    assert not sum(left.values()), f"the student's kernels left engine objects: {dict(left)}"
 
 
 def test_korean_menus_lesson_and_feedback(page, korean_lab):  # noqa: F811 (the shared fixture)

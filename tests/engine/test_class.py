@@ -46,9 +46,12 @@ pytestmark = pytest.mark.browser
 lesson = lessons.get("containers")
 ASSIGNMENT = lesson.assignment
 NOTEBOOK = f"{ASSIGNMENT}/{lesson.notebook}.ipynb"
-#: The roster of this class: (id, first name, last name, email). Ana answers everything, Ben exercise 1 only.
-ROSTER = (("cls-ana", "Ana", "Lima", "ana.lima@example.org"), ("cls-ben", "Ben", "Okafor", "ben.okafor@example.org"))
-ANA, BEN = (row[0] for row in ROSTER)
+#: The roster of this class: (id, first name, last name, email). Ana answers everything, Ben exercise 1 only;
+#: Chaewon works in the Korean edition.
+ROSTER = (("cls-ana", "Ana", "Lima", "ana.lima@example.org"), ("cls-ben", "Ben", "Okafor", "ben.okafor@example.org"),
+          ("cls-chae", "채원", "박", "chaewon.park@example.org"))
+ANA, BEN, CHAE = (row[0] for row in ROSTER)
+KO = "ko"
 WRITTEN = "q1-answer"
 #: The heading of the section after exercise 1's tests.
 AFTER_EX1 = "2. A container is a process, isolated"
@@ -81,7 +84,8 @@ class Classroom:
 
 @pytest.fixture(scope="module")
 def classroom(engine) -> Iterator[Classroom]:
-    """A scratch course served by its own hub: roster imported, `containers` released with a due date.
+    """A scratch course served by its own hub: `containers` released with a due date in English and in the
+    Korean edition (so each login chooses its language), roster imported.
 
     Not under pytest's temporary folder: the students' users must pass through its parents, and every
     new pytest session closes /tmp/pytest-of-root to its owner again.
@@ -98,8 +102,9 @@ def classroom(engine) -> Iterator[Classroom]:
         started = room.course("class", "start", timeout=300)
         assert hub.url in started and f"{class_hub.INSTRUCTOR} / {room.password(class_hub.INSTRUCTOR)}" in started
         room.course("class", "start")  # idempotent: the same hub answers
-        room.course("roster", "import", str(roster))
         room.course("release", ASSIGNMENT, "--exchange", "--due", "2099-12-31 23:59")
+        room.course("release", ASSIGNMENT, "--lang", KO, "--exchange", "--due", "2099-12-31 23:59")
+        room.course("roster", "import", str(roster))  # into both editions' gradebooks
         yield room
     finally:
         class_hub.stop_hub(hub)
@@ -108,7 +113,10 @@ def classroom(engine) -> Iterator[Classroom]:
         shutil.rmtree(tmp, ignore_errors=True)
     assert process.recorded_pid(hub.pidfile) is None
     for name, *_ in ROSTER:
-        uid = pwd.getpwnam(sandbox.student_user(name)).pw_uid
+        try:
+            uid = pwd.getpwnam(sandbox.student_user(name)).pw_uid
+        except KeyError:
+            continue  # never started a server (a test before hers failed)
         deadline = time.monotonic() + 15  # a kernel told to stop may take a moment to exit
         while (alive := [p.info for p in psutil.process_iter(["uids", "cmdline"]) if p.info["uids"].real == uid]) \
                 and time.monotonic() < deadline:
@@ -134,8 +142,9 @@ def chromium() -> Iterator:
         yield b
 
 
-def login(chromium, room: Classroom, name: str):
-    """A browser page logged in as ``name`` through the hub's login page, on their JupyterLab."""
+def login(chromium, room: Classroom, name: str, lang: str = "en"):
+    """A browser page logged in as ``name`` through the hub's login page, on their JupyterLab, started in
+    ``lang``'s edition (the choice the hub's form asks for, the class having two editions)."""
     context = chromium.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(STEP)
@@ -143,6 +152,11 @@ def login(chromium, room: Classroom, name: str):
     page.fill("#username_input", name)
     page.fill("#password_input", room.password(name))
     page.click("#login_submit")
+    page.locator("#course-language").wait_for(timeout=RUN)
+    page.check(f'#course-language input[name="lang"][value="{lang}"]')
+    if lang == KO and name == CHAE:
+        shot(page, f"{name}-0-language")
+    page.locator('#spawn_form [type="submit"]').click()
     page.wait_for_url(re.compile(f"/user/{name}/lab"), timeout=RUN)
     page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").wait_for(timeout=RUN)  # the lab has loaded
     return page
@@ -173,6 +187,7 @@ def fill_answers(student: Student, answered: set[str], root: Path) -> None:
 def run_through_exercise_1(page) -> None:
     """Open the notebook and run its live cells down to exercise 1's tests, as a student does: select the
     section after them (a click on its heading), then Run > Run All Above Selected Cell."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     page.goto(page.url.split("/lab")[0] + f"/lab/tree/{NOTEBOOK}")
@@ -181,9 +196,17 @@ def run_through_exercise_1(page) -> None:
     after = panel.locator(".jp-MarkdownCell", has=page.locator("h2", has_text=AFTER_EX1)).first
     after.click()
     expect(after).to_have_class(re.compile(r"\bjp-mod-active\b"), timeout=STEP)
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-item", has=page.locator(".lm-Menu-itemLabel",
-                                                   has_text=re.compile(r"^Run All Above Selected Cell$"))).click()
+    started = panel.locator(".jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]"))
+    for _attempt in range(3):  # a menu item clicked before the kernel's session is wired does nothing
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-item", has=page.locator(".lm-Menu-itemLabel",
+                                                       has_text=re.compile(r"^Run All Above Selected Cell$"))).click()
+        try:
+            started.first.wait_for(timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")  # the menu, if it stayed open
+    raise AssertionError("Run All Above Selected Cell started no cell, three times")
 
 
 def wait_ran(page) -> None:
@@ -215,7 +238,7 @@ def pages(chromium, classroom) -> Iterator[dict]:
 def test_students_log_in_fetch_work_and_submit(classroom, chromium, pages):
     from playwright.sync_api import expect
 
-    for name, *_ in ROSTER:
+    for name in (ANA, BEN):
         pages[name] = page = login(chromium, classroom, name)
         assignments_tab(page)
         row(page, "released_assignments_list").locator("button", has_text="Fetch").click()
@@ -273,7 +296,7 @@ def test_instructor_collects_grades_by_hand_and_releases_feedback(classroom, chr
         expect(page.locator("tr", has_text=last)).to_contain_text(first, timeout=STEP)
     shot(page, "instructor-1-students")
     page.goto(f"{base}/manage_submissions/{ASSIGNMENT}")
-    for name, *_ in ROSTER:
+    for name in (ANA, BEN):
         line = page.locator("tr", has_text=name)
         expect(line).to_contain_text(re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"), timeout=STEP)  # the timestamp
         expect(line).not_to_contain_text("None")
@@ -324,6 +347,57 @@ def test_students_read_their_own_feedback_only(classroom, pages):
     assert other.status in (302, 403, 404) and scores[BEN] not in other.text()
     with pytest.raises(CellError):  # nor from her kernel: the exchange is not in her view
         classroom.student(ANA).run(f"open({str(Layout(classroom.root).exchange)!r} + '/x').read()")
+
+
+def test_a_student_chooses_korean_and_works_in_the_korean_edition(classroom, chromium, pages):
+    from playwright.sync_api import expect
+
+    pages[CHAE] = page = login(chromium, classroom, CHAE, lang=KO)
+    menus = page.locator(".lm-MenuBar-itemLabel")
+    for label in ("편집", "실행"):  # JupyterLab's own menus, from its Korean language pack
+        expect(menus.filter(has_text=re.compile(f"^{label}"))).to_have_count(1)
+    expect(menus.filter(has_text=re.compile(r"^Edit$"))).to_have_count(0)
+    assignments_tab(page)
+    row(page, "released_assignments_list").locator("button", has_text="Fetch").click()
+    expect(row(page, "fetched_assignments_list")).to_be_visible(timeout=STEP)
+    shot(page, f"{CHAE}-1-fetched")
+
+    chae = classroom.student(CHAE)
+    fetched = nbformat.from_dict(chae.server_api(f"contents/{NOTEBOOK}")["content"])
+    korean, english = (nbformat.read(Layout(root).release(ASSIGNMENT) / lesson.filename, as_version=4)
+                       for root in (classroom.root / KO, classroom.root))
+    assert fetched.cells[0].source == korean.cells[0].source != english.cells[0].source  # the Korean edition's
+    assert chae.run("import os; print(os.environ['COURSE_LANG'])").strip() == KO  # feedback in Korean
+
+    page.locator(".lm-TabBar-tab", has_text="Assignments").click()
+    row(page, "fetched_assignments_list").locator("button", has_text="Submit").click()
+    expect(row(page, "submitted_assignments_list")).to_be_visible(timeout=RUN)
+    shot(page, f"{CHAE}-2-submitted")
+
+    def inbound(root: Path) -> list[str]:
+        layout = Layout(root)
+        box = layout.exchange / layout.course_id / "inbound"
+        return sorted(p.name.split("+")[0] for p in box.iterdir()) if box.exists() else []
+    assert CHAE in inbound(classroom.root / KO) and CHAE not in inbound(classroom.root)
+
+    # Back to English: another folder of hers (nothing fetched there yet), kernels in English.
+    chae.stop()
+    deadline = time.monotonic() + 60
+    while not chae.stopped():
+        assert time.monotonic() < deadline, "her Korean server did not stop"
+        time.sleep(1)
+    chae.start(lang="en")
+    chae.wait_ready()
+    chae = classroom.student(CHAE)  # a kernel of the new server
+    assert ASSIGNMENT not in {item["name"] for item in chae.server_api("contents")["content"]}
+    assert chae.run("import os; print(os.environ['COURSE_LANG'])").strip() == "en"
+    chae.stop()
+    while not chae.stopped():
+        assert time.monotonic() < deadline + 60, "her English server did not stop"
+        time.sleep(1)
+    with pytest.raises(urllib.error.HTTPError) as refused:  # a language the class has no edition of starts nothing
+        chae.start(lang="ja")
+    assert refused.value.code >= 400 and not chae.ready()
 
 
 def test_a_killed_server_comes_back_with_the_saved_notebook(classroom):

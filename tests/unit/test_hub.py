@@ -55,3 +55,64 @@ def test_the_hub_is_placed_by_the_environment(tmp_path, monkeypatch):
 def test_only_course_accounts_processes_are_ever_killed():
     with pytest.raises(ValueError):
         sandbox.kill_processes_of(0)
+
+
+# ----------------------------------------------------------------------------- the language a server opens in
+# The spawner's own logic, without a hub; the class test starts real servers in both languages.
+
+
+def spawner(tmp_path, monkeypatch, *, korean: bool, last: dict | None = None, name: str = "ana"):
+    """A class spawner for ``name`` (student ``ana``) of a course in ``tmp_path`` (with its Korean edition if
+    ``korean``)."""
+    from types import SimpleNamespace
+
+    from course.apps.classhub import CourseSpawner
+
+    if korean:
+        (tmp_path / "ko").mkdir(parents=True)
+        (tmp_path / "ko" / "LANGUAGE").write_text("ko\n")
+    monkeypatch.setenv(class_hub.ENV_COURSE_ROOT, str(tmp_path))
+    monkeypatch.setenv(class_hub.ENV_STATE, str(tmp_path / "hub"))
+    orm = SimpleNamespace(user_options=last, server=None, name="") if last is not None else None
+    return CourseSpawner(user=SimpleNamespace(name=name, url=f"/user/{name}/"), orm_spawner=orm)
+
+
+def test_a_course_in_one_language_asks_nothing(tmp_path, monkeypatch):
+    import asyncio
+
+    s = spawner(tmp_path, monkeypatch, korean=False)
+    assert s.offered() == ["en"] and s.lang == "en"
+    assert asyncio.run(s.get_options_form()) == ""  # no form: the hub starts the server at once
+    assert s.course_root() == tmp_path and s.workspace() == tmp_path / "hub-homes" / "ana"
+    s.user_options = {"lang": "ko"}  # asked for through the REST API all the same
+    with pytest.raises(ValueError, match="no 한국어 edition"):
+        s.course_root()
+
+
+def test_the_form_offers_each_edition_and_checks_the_last_choice(tmp_path, monkeypatch):
+    import asyncio
+
+    first = asyncio.run(spawner(tmp_path, monkeypatch, korean=True).get_options_form())
+    assert 'value="en" checked' in first and 'value="ko">' in first and "한국어" in first and "언어" in first
+    again = asyncio.run(spawner(tmp_path / "x", monkeypatch, korean=True, last={"lang": "ko"}).get_options_form())
+    assert 'value="ko" checked' in again and 'value="en">' in again
+
+
+def test_a_korean_server_opens_the_korean_edition_in_folders_of_its_own(tmp_path, monkeypatch):
+    s = spawner(tmp_path, monkeypatch, korean=True)
+    english = (s.workspace(), s.config_dir())
+    s.user_options = s.options_from_form({"lang": ["ko"]})  # the form's fields arrive as lists
+    assert s.user_options == {"lang": "ko"} and s.lang == "ko"
+    assert s.course_root() == tmp_path / "ko"
+    assert s.workspace() == tmp_path / "hub-homes-ko" / "ana" and s.config_dir() == tmp_path / "hub-homes-settings-ko" / "ana"
+    assert not {s.workspace(), s.config_dir()} & set(english)
+    assert s.options_from_form({"lang": ["ko_KR.UTF-8"]}) == {"lang": "ko"}
+    with pytest.raises(ValueError, match="no language 'ja'"):
+        s.options_from_form({"lang": ["ja"]})
+
+
+def test_the_instructor_chooses_the_edition_of_the_formgrader_too(tmp_path, monkeypatch):
+    s = spawner(tmp_path, monkeypatch, korean=True, name=class_hub.INSTRUCTOR)
+    s.user_options = {"lang": "ko"}
+    assert s.instructor and s.course_root() == tmp_path / "ko"
+    assert s.lab_state() == s.config_dir() == tmp_path / "hub-homes-settings-ko" / class_hub.INSTRUCTOR

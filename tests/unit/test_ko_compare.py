@@ -1,100 +1,42 @@
 """The Korean edition of `compare`: the lesson reads in Korean with the seed note's terms, its catalog
 keeps the markdown and the code of the English, and its checks' feedback is Korean under ``ko`` and
-the unchanged English otherwise (no engine: the learner's functions are fakes on made-up rows)."""
+the unchanged English otherwise (no engine: the learner's functions are fakes on made-up rows).
+
+What every lesson's Korean edition is held to (the prose, the English heuristic, the shape of a
+translation, the ``common`` texts fenced off) is in ``korean.py``; here is what is `compare`'s own."""
 
 from __future__ import annotations
 
-import re
-
+import korean as shared
 import pandas as pd
 import pytest
-from babel.messages.pofile import read_po
 from tqdm.auto import tqdm
 
-from course import i18n, lab
+from course import lab
 from course.checks import compare as check
-from course.checks.feedback import Feedback
 from course.lab import variant
-from course.material import lessons
-from course.material.translations import fields
 
+DOMAIN = "compare"
 #: The seed note's terms this lesson's Korean uses.
 TERMS = ("가상 머신", "하이퍼바이저", "게스트 OS", "호스트 OS", "컨테이너", "격리", "커널 공유", "이미지", "도커 엔진")
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-CODE_SPAN = re.compile(r"`[^`\n]+`")
 
 
-def _common_templates() -> list[re.Pattern]:
-    """The lines the ``common`` domain writes (generated headings, labels): another translator's."""
-    with i18n.using("ko"):
-        with i18n.recording() as seen:
-            lessons.get("compare").cells()
-        common = i18n.translator("common")
-        texts = {common(m) for domain, m in seen if domain == "common"}  # outside the recording: it grows
-    return [re.compile(re.sub(r"\\\{[^}]*\\\}", ".*", re.escape(line)) + r"\Z")
-            for text in texts for line in text.splitlines() if line.strip()]
-
-
-def _english_lines(markdown: str, skip: list[re.Pattern]) -> list[str]:
-    """Lines of prose outside code that are mostly ASCII words: English left untranslated."""
-    found, fenced = [], False
-    for line in markdown.splitlines():
-        if line.lstrip().startswith("```"):
-            fenced = not fenced
-            continue
-        if fenced or line.lstrip().startswith("|") or any(p.match(line) for p in skip):
-            continue
-        prose = CODE_SPAN.sub("", line)
-        words = re.findall(r"[A-Za-z]{2,}", prose)
-        if len(words) >= 3 and sum(map(len, words)) > len(HANGUL.findall(prose)):
-            found.append(line)
-    return found
-
-
-@pytest.fixture(scope="module")
-def korean_markdown() -> list[str]:
-    with i18n.using("ko"):
-        cells = lessons.get("compare").cells()
-    return [c.source for c in cells if c.cell_type == "markdown"]
-
-
-def test_the_korean_lesson_uses_the_seed_terms_and_leaves_no_english_prose(korean_markdown):
-    text = "\n".join(korean_markdown)
-    assert [term for term in TERMS if term not in text] == []
-    skip = _common_templates()
-    assert [line for md in korean_markdown for line in _english_lines(md, skip)] == []
-    english = "\n".join(c.source for c in lessons.get("compare").cells() if c.cell_type == "markdown")
+def test_the_korean_lesson_uses_the_seed_terms_and_leaves_no_english_prose():
+    assert shared.missing_terms(DOMAIN, TERMS) == []
+    assert shared.english_in(DOMAIN, "ko") == []
+    english = "\n".join(shared.markdown(DOMAIN))  # no language chosen
     assert "Two stacks" in english and "두 가지 스택" not in english  # English stays the default
 
 
 def test_the_heuristic_catches_an_untranslated_line():
     line = "The shared kernel is also the price, so `uname -r` says it."
-    assert _english_lines(f"커널 공유\n{line}\n```\nprint('some code here ok')\n```", []) == [line]
-
-
-def _catalog():
-    with i18n.catalog_path("compare", "ko").open("rb") as source:
-        return [m for m in read_po(source, locale="ko", domain="compare") if m.id]
-
-
-def _shape(text: str) -> tuple:
-    """What a translation must keep of a markdown text: headings, list items, table columns, code blocks."""
-    lines = text.splitlines()
-    return ([ln.split(" ", 1)[0] for ln in lines if ln.startswith("#")],
-            sum(bool(re.match(r"\s*(- |\d+\. )", ln)) for ln in lines),
-            [ln.count("|") for ln in lines if ln.lstrip().startswith("|")],
-            re.findall(r"```.*?```", text, re.DOTALL))
+    lines = shared.prose(f"커널 공유\n{line}\n```\nprint('some code here ok')\n```")
+    assert [shared.english(prose) for prose in lines] == [False, True]
 
 
 def test_every_translation_keeps_placeholders_markdown_and_code():
-    catalog = _catalog()
-    assert catalog and all(m.string and not m.fuzzy for m in catalog)
-    for m in catalog:
-        assert HANGUL.search(m.string), m.id
-        assert fields(m.string) == fields(m.id), m.id
-        assert _shape(m.string) == _shape(m.id), m.id
-        assert set(CODE_SPAN.findall(m.id)) <= set(CODE_SPAN.findall(m.string)), m.id
-        assert re.findall(r"\]\(([^)]*)\)", m.string) == re.findall(r"\]\(([^)]*)\)", m.id), m.id
+    """A Korean sentence may name a code span the English does not ("`data`를 만듭니다")."""
+    shared.check_catalog(DOMAIN, spans="added")
 
 
 # --- the checks' feedback, on made-up rows ---
@@ -176,22 +118,13 @@ FAILURES = {
 }
 
 
-def _feedback(call) -> tuple[str, str]:
-    """The (problem, hint) of a wrong answer, in the language of the moment."""
+def _called(call) -> None:
+    """Run a wrong answer: ``call`` gives the check and its arguments, made when called."""
     fn, *args = call()
-    with pytest.raises(Feedback) as caught:
-        fn(*args)
-    return caught.value.problem, caught.value.hint
+    fn(*args)
 
 
 @pytest.mark.parametrize("case", FAILURES)
 def test_feedback_is_korean_under_ko_and_the_same_english_otherwise(case, three_repeats, monkeypatch):
     call, english, korean = FAILURES[case]
-    monkeypatch.delenv(i18n.ENV, raising=False)
-    assert _feedback(call) == english
-    with i18n.using("ko"):
-        assert _feedback(call) == korean
-    with i18n.using("en"):
-        assert _feedback(call) == english
-    monkeypatch.setenv(i18n.ENV, "ko")  # a graded kernel's language comes from COURSE_LANG
-    assert _feedback(call) == korean
+    shared.assert_speaks_both(lambda: _called(call), english, korean, monkeypatch)

@@ -2,147 +2,58 @@
 
 No engine: the lesson is built from its data, and the checks are given learners' answers that go wrong
 before the engine would be asked anything (the visible tests' ``api`` is never reached, so it is ``None``).
-The lesson's generated headings and labels ("### Exercise 1 ...", "**Time:**") belong to the ``common``
-catalog, translated on their own: they are fenced off here (every text ``common`` gives is marked), so that
-what is checked is exactly what the `engine` catalog says.
+What every lesson's Korean edition is held to (the prose, the English heuristic, the shape of a
+translation, the ``common`` texts fenced off) is in ``korean.py``; here is what is `engine`'s own.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import string
 
+import korean as shared
 import pytest
 
-from course import i18n
 from course.checks import engine as check
-from course.checks.feedback import Feedback
 from course.lab import variant
-from course.material import lesson as lesson_module
-from course.material import lessons, translations
 
 DOMAIN = "engine"
 #: The seed note's terms (and this lesson's own) as the Korean edition writes them.
 TERMS = ("도커 엔진", "컨테이너", "호스트", "커널", "클라이언트", "서버", "유닉스 소켓", "상태 줄")
-_START, _END = "\x01", "\x02"
-_FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
-_SPAN = re.compile(r"`[^`\n]*`")
-_COMMON = re.compile(f"{_START}[^{_END}]*{_END}")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
-#: Words an English sentence cannot do without, and that no Korean sentence here needs.
-_ENGLISH = {"the", "a", "an", "is", "are", "was", "of", "to", "and", "in", "it", "its", "that", "with",
-            "for", "on", "as", "by", "be", "this", "what", "how", "your", "you", "not", "from", "which",
-            "each", "one", "runs", "has", "does", "can"}
-
-
-def _marked(message: str) -> str:
-    """``message`` with each literal part between markers, its fields (filled in later) left out."""
-    parts = []
-    for literal, name, spec, conversion in string.Formatter().parse(message):
-        if literal:
-            parts.append(_START + literal.replace("{", "{{").replace("}", "}}") + _END)
-        if name is not None:
-            parts.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
-    return "".join(parts)
-
-
-@pytest.fixture
-def common_marked(monkeypatch):
-    """The lesson's ``common`` texts (headings, labels) marked, in whatever language they are now."""
-    common = lesson_module._
-    monkeypatch.setattr(lesson_module, "_", lambda message: _marked(common(message)))
-    monkeypatch.setattr(lesson_module, "_n", lambda one, many, n: _marked(common.plural(one, many, n)))
-
-
-def _prose_lines(lang: str) -> list[tuple[str, str]]:
-    """(grade id, line) of every markdown line of the lesson in ``lang``, without code or ``common`` texts."""
-    with i18n.using(lang):
-        cells = lessons.get(DOMAIN).cells()
-    out = []
-    for cell in cells:
-        if cell.cell_type != "markdown":
-            continue
-        text = _SPAN.sub(" ", _FENCE.sub("", _COMMON.sub(" ", cell.source)))
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
-        out += [(grade_id, line) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("|")]
-    return out
-
-
-def _english(line: str) -> bool:
-    """A line that reads as English: English's function words in it, or many ASCII words and no Korean."""
-    words = [w.lower() for w in _WORD.findall(line)]
-    glue = sum(w in _ENGLISH for w in words)
-    return glue >= 2 or (len(words) >= 6 and not _HANGUL.search(line))
+#: What the Korean keeps in Latin letters: products and their parts, not English left over.
+NAMES = ("CLI", "containerd", "runc", "Buildx", "Compose", "Model Runner")
 
 
 def test_the_korean_catalog_is_complete_and_current():
-    assert [p for p in translations.problems("ko") if p.startswith(f"{DOMAIN}:")] == []
+    assert shared.problems(DOMAIN) == []
 
 
-def test_the_korean_lesson_is_korean_with_the_seed_notes_terms(common_marked):
-    lines = _prose_lines("ko")
-    text = "\n".join(line for _, line in lines)
-    assert [term for term in TERMS if term not in text] == []
-    assert [(cell, line) for cell, line in lines if _english(line)] == []
-    with i18n.using("ko"):
-        values = lessons.get(DOMAIN).cells()
-    shown = next(c.source for c in values if c.metadata.get("nbgrader", {}).get("grade_id") == "ex5-values")
+def test_the_korean_lesson_is_korean_with_the_seed_notes_terms():
+    assert shared.missing_terms(DOMAIN, TERMS) == []
+    assert shared.english_in(DOMAIN, "ko", NAMES) == []
+    shown = shared.cells(DOMAIN, "ko")["ex5-values"]
     assert "'여러분의 쿼리가 찾는 레이블'" in shown  # the parameter's meaning, in the learner's table
 
 
-def test_the_heuristic_finds_the_english_it_is_meant_to_find(common_marked):
+def test_the_heuristic_finds_the_english_it_is_meant_to_find():
     """Without the catalog every prose cell is English, and each is caught: the test above can fail."""
-    lines = _prose_lines("en")
-    cells = {cell for cell, _ in lines}
-    caught = {cell for cell, line in lines if _english(line)}
+    cells = {cell for cell, _ in shared.prose_lines(DOMAIN, "en")}
+    caught = {cell for cell, _ in shared.english_in(DOMAIN, "en", NAMES)}
     assert cells - caught == set()
     assert {"intro", "s8-concept", "s2-socket-text", "ex1-text", "ex5-text", "q1-answer", "keypoints"} <= cells
 
 
-def _shape(text: str) -> dict[str, object]:
-    """What a translation must keep of a markdown text: its structure, code, links and placeholders."""
-    lines = text.splitlines()
-    return {
-        "headings": [re.match(r"#+", ln).group(0) for ln in lines if re.match(r"#+ ", ln)],
-        "list items": sum(bool(re.match(r"\s*(?:[-*]|\d+\.) ", ln)) for ln in lines),
-        "table columns": [ln.count("|") for ln in lines if ln.lstrip().startswith("|")],
-        "code blocks": _FENCE.findall(text),
-        "code spans": sorted(_SPAN.findall(_FENCE.sub("", text))),
-        "link targets": sorted(re.findall(r"\]\(([^)]*)\)", text)),
-        "placeholders": translations.fields(text),
-    }
-
-
 def test_every_korean_message_is_translated_and_keeps_the_english_shape():
-    catalog = translations._read(i18n.catalog_path(DOMAIN, "ko"), "ko", DOMAIN)
-    messages = [m for m in catalog if m.id]
-    assert len(messages) == len(translations.template(DOMAIN))
-    for message in messages:
-        assert message.string and not message.fuzzy, message.id
-        assert _shape(message.string) == _shape(message.id), message.id
-        words = message.id
-        for field in translations.fields(words):
-            words = words.replace(field, "")
-        if _WORD.search(words):
-            assert _HANGUL.search(message.string), message.id
+    shared.check_catalog(DOMAIN, NAMES)
 
 
 def test_the_shape_check_can_fail():
     english = "## 1. Two\n\n- `docker version` prints `Client`\n- and `Server` {id}"
-    assert _shape("## 1. 둘\n\n- `docker version`은 `Client`를\n- `Server`도 {id}") == _shape(english)
+    assert shared.shape("## 1. 둘\n\n- `docker version`은 `Client`를\n- `Server`도 {id}") == shared.shape(english)
     for broken in ("## 1. 둘\n\n- `docker version`은 `Client`와 `Server` {id}",     # a list item lost
                    "### 1. 둘\n\n- `docker version`은 `Client`를\n- `Server`도 {id}",  # another heading level
                    "## 1. 둘\n\n- `docker 버전`은 `Client`를\n- `Server`도 {id}",      # code translated
                    "## 1. 둘\n\n- `docker version`은 `Client`를\n- `Server`도 {아이디}"):  # a placeholder lost
-        assert _shape(broken) != _shape(english), broken
-
-
-def _feedback(run) -> tuple[str, str]:
-    with pytest.raises(Feedback) as caught:
-        run()
-    return caught.value.problem, caught.value.hint
+        assert shared.shape(broken) != shared.shape(english), broken
 
 
 def _times_out(socket_path):
@@ -203,10 +114,4 @@ def red_team(monkeypatch):
 @pytest.mark.parametrize(("run", "english", "korean"), CASES)
 def test_the_checks_feedback_is_korean_under_ko_and_unchanged_english_otherwise(run, english, korean, red_team,
                                                                                 monkeypatch):
-    for lang, expected in (("en", english), ("ko", korean)):
-        with i18n.using(lang):
-            assert _feedback(run) == expected
-    monkeypatch.delenv(i18n.ENV, raising=False)
-    assert _feedback(run) == english            # no language chosen: English
-    monkeypatch.setenv(i18n.ENV, "ko_KR.UTF-8")  # a graded kernel's language comes from COURSE_LANG
-    assert _feedback(run) == korean
+    shared.assert_speaks_both(run, english, korean, monkeypatch)

@@ -1,153 +1,72 @@
 """The Korean edition of `images`: Korean prose with the seed note's terms, the markdown kept, Korean feedback.
 
 No engine. The lesson is built from its data; the checks are given learners' answers that fail before the
-engine is asked anything (``api`` is never reached, so it is ``None``). The headings and labels the lesson
-module adds itself ("### Exercise 1 (4 points): ...", "## Key points") come from the ``common`` catalog,
-which another translator owns: their literal text is left out here, so only what `images` says is judged.
+engine is asked anything (``api`` is never reached, so it is ``None``). What every lesson's Korean edition
+is held to (the prose, the English heuristic, the shape of a translation, the ``common`` texts fenced off)
+is in ``korean.py``; here is what is `images`'s own.
 """
 
 from __future__ import annotations
 
-import re
-import string
-
 import docker.errors
-import pytest
+import korean as shared
 
 from course import i18n
 from course.checks import images as check
-from course.checks.feedback import Feedback
-from course.material import lesson as lesson_module
-from course.material import lessons, translations
 
 DOMAIN = "images"
 #: The seed note's terms and this lesson's own, as the Korean edition writes them.
 TERMS = ("이미지", "도커 허브", "도커 파일", "도커 엔진", "컨테이너", "레지스트리", "레이어", "태그",
          "다이제스트", "빌드 캐시", "빌드 컨텍스트", "매니페스트", "작업 디렉터리")
-FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
-SPAN = re.compile(r"`[^`\n]+`")
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-WORD = re.compile(r"[A-Za-z]{2,}")
-#: Words an English sentence can hardly do without; a Korean sentence here never needs them.
-GLUE = {"the", "a", "an", "is", "are", "of", "to", "and", "in", "it", "its", "that", "with", "for", "on",
-        "as", "by", "be", "this", "what", "how", "your", "you", "not", "from", "which", "each", "can", "has"}
-
-
-def _fields_only(message: str) -> str:
-    """``message`` without its literal text: only its fields, for ``.format`` to fill in."""
-    return "".join("{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
-                   for _, name, spec, conv in string.Formatter().parse(message) if name is not None)
-
-
-@pytest.fixture
-def without_common(monkeypatch):
-    """The lesson built with the ``common`` catalog's texts left out (its fields still filled in)."""
-    monkeypatch.setattr(lesson_module, "_", _fields_only)
-    monkeypatch.setattr(lesson_module, "_n", lambda one, many, n: _fields_only(one if n == 1 else many))
-
-
-def _prose(lang: str) -> list[tuple[str, str]]:
-    """(grade id, line) of each markdown line of the lesson in ``lang``: no code blocks, spans or tables."""
-    with i18n.using(lang):
-        cells = lessons.get(DOMAIN).cells()
-    out = []
-    for cell in cells:
-        if cell.cell_type != "markdown":
-            continue
-        text = SPAN.sub(" ", FENCE.sub("", cell.source))
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
-        out += [(grade_id, line) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("|")]
-    return out
-
-
-def _english(line: str) -> bool:
-    """A line that reads as English: two of English's function words, or five ASCII words and no Korean."""
-    words = [w.lower() for w in WORD.findall(line)]
-    return sum(w in GLUE for w in words) >= 2 or (len(words) >= 5 and not HANGUL.search(line))
+#: What the Korean keeps in Latin letters: Dockerfile instructions and files, not English left over.
+NAMES = ("ENTRYPOINT", "ARG", ".dockerignore")
 
 
 def test_the_korean_catalog_is_complete_and_current():
-    assert [p for p in translations.problems("ko") if p.startswith(f"{DOMAIN}:")] == []
+    assert shared.problems(DOMAIN) == []
 
 
-def test_the_korean_lesson_uses_the_seed_notes_terms_and_leaves_no_english(without_common):
-    lines = _prose("ko")
-    text = "\n".join(line for _, line in lines)
-    assert [term for term in TERMS if term not in text] == []
-    assert [(cell, line) for cell, line in lines if _english(line)] == []
-    with i18n.using("ko"):
-        cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in lessons.get(DOMAIN).cells()}
+def test_the_korean_lesson_uses_the_seed_notes_terms_and_leaves_no_english():
+    assert shared.missing_terms(DOMAIN, TERMS) == []
+    assert shared.english_in(DOMAIN, "ko", NAMES) == []
+    cells = shared.cells(DOMAIN, "ko")
     assert "'이미지의 작업 디렉터리'" in cells["ex1-values"]  # the parameter's meaning, in the learner's table
     assert cells["s7-concept"].count("\n| ") == 11 and "| `ARG NAME=default` |" in cells["s7-concept"]
 
 
-def test_the_english_heuristic_catches_every_english_prose_cell(without_common):
+def test_the_english_heuristic_catches_every_english_prose_cell():
     """Built in English, every prose cell has a line the heuristic calls English: the test above can fail."""
-    lines = _prose("en")
-    cells = {cell for cell, _ in lines}
-    assert cells - {cell for cell, line in lines if _english(line)} == set()
+    cells = {cell for cell, _ in shared.prose_lines(DOMAIN, "en")}
+    assert cells - {cell for cell, _ in shared.english_in(DOMAIN, "en", NAMES)} == set()
     assert {"s6-concept", "s7-concept", "s7-multistage-cli-text", "ex1-text", "ex2-text", "q1-text",
             "q1-answer", "keypoints"} <= cells
 
 
-def _shape(text: str) -> dict[str, object]:
-    """What a translation must keep of a text: its markdown structure, its code, links and placeholders."""
-    lines = text.splitlines()
-    return {
-        "headings": [re.match(r"#+", ln).group(0) for ln in lines if re.match(r"#+ ", ln)],
-        "list items": sum(bool(re.match(r"\s*(?:[-*]|\d+\.) ", ln)) for ln in lines),
-        "table rows' columns": [ln.count("|") for ln in lines if ln.lstrip().startswith("|")],
-        "code blocks": FENCE.findall(text),
-        "code spans": sorted(SPAN.findall(FENCE.sub("", text))),
-        "link targets": sorted(re.findall(r"\]\(([^)]*)\)", text)),
-        "placeholders": translations.fields(text),
-    }
-
-
 def test_every_translation_keeps_the_english_shape():
-    catalog = translations._read(i18n.catalog_path(DOMAIN, "ko"), "ko", DOMAIN)
-    messages = [m for m in catalog if m.id]
-    assert len(messages) == len(translations.template(DOMAIN))
-    for message in messages:
-        assert message.string and not message.fuzzy, message.id
-        assert _shape(message.string) == _shape(message.id), message.id
-        assert HANGUL.search(message.string), message.id  # every message here has words to translate
+    shared.check_catalog(DOMAIN, NAMES)
 
 
 def test_the_shape_check_can_fail():
     english = "## 2. Two\n\n- `FROM` a base {tag}\n- then `COPY`\n\n| a | b |\n|---|---|\n\n```sh\necho hi\n```"
     korean = "## 2. 둘\n\n- 기본 이미지에서 `FROM` {tag}\n- 그다음 `COPY`\n\n| 가 | 나 |\n|---|---|\n\n```sh\necho hi\n```"
-    assert _shape(korean) == _shape(english)
+    assert shared.shape(korean) == shared.shape(english)
     for broken in (korean.replace("## 2.", "### 2."),                   # another heading level
                    korean.replace("\n- 그다음", " 그다음"),             # a list item lost
                    korean.replace("| 가 | 나 |", "| 가 나 |"),           # a column lost
                    korean.replace("echo hi", "echo 안녕"),               # code translated
                    korean.replace("`COPY`", "`복사`"),                   # a code span translated
                    korean.replace("{tag}", "{태그}")):                   # a placeholder lost
-        assert _shape(broken) != _shape(english), broken
-
-
-def _feedback(run) -> tuple[str, str]:
-    with pytest.raises(Feedback) as caught:
-        run()
-    return caught.value.problem, caught.value.hint
-
-
-def _both(run) -> tuple[tuple[str, str], tuple[str, str]]:
-    """The feedback of ``run`` in English (the default) and in Korean."""
-    english = _feedback(run)
-    with i18n.using("ko"):
-        return english, _feedback(run)
+        assert shared.shape(broken) != shared.shape(english), broken
 
 
 def test_greeter_feedback_in_korean_and_unchanged_english():
-    english, korean = _both(lambda: check.greeter(lambda name: 42, None, "Ada"))
+    english, korean = shared.both(lambda: check.greeter(lambda name: 42, None, "Ada"))
     assert english == ("`greeter_dockerfile('Ada')` returned int, not a str.",
                        'return the Dockerfile as text, e.g. f"""FROM vmdocker/base\\n..."""')
     assert korean == ("`greeter_dockerfile('Ada')`의 반환값이 str이 아니라 int입니다.",
                       '도커 파일을 텍스트로 반환해 보세요. 예: f"""FROM vmdocker/base\\n..."""')
 
-    english, korean = _both(lambda: check.greeter(lambda name: "CMD echo hi\n", None, "Ada"))
+    english, korean = shared.both(lambda: check.greeter(lambda name: "CMD echo hi\n", None, "Ada"))
     assert english == ("the text has no FROM instruction: every Dockerfile starts from an image.",
                        "begin with FROM vmdocker/base (lab.BASE_IMAGE).")
     assert korean == ("텍스트에 FROM 명령어가 없습니다. 모든 도커 파일은 어떤 이미지에서 출발합니다.",
@@ -155,15 +74,15 @@ def test_greeter_feedback_in_korean_and_unchanged_english():
 
 
 def test_reading_feedback_in_korean_and_unchanged_english():
-    english, korean = _both(lambda: check.reading(None, None))
+    english, korean = shared.both(lambda: check.reading(None, None))
     assert english == ("`ANSWERS` is not defined.", "fill in the ANSWERS dictionary in the cell above and run it.")
     assert korean == ("`ANSWERS`가 정의되어 있지 않습니다.", "위 셀의 ANSWERS 딕셔너리를 채우고 그 셀을 실행해 보세요.")
 
-    english, korean = _both(lambda: check.reading(["/srv/app"], None))
+    english, korean = shared.both(lambda: check.reading(["/srv/app"], None))
     assert english == ("`ANSWERS` is a list, not a dict.", "keep the dictionary and fill in its values.")
     assert korean[0] == "`ANSWERS`가 dict가 아니라 list입니다."
 
-    english, korean = _both(lambda: check.reading({"workdir": "/srv/app", "cmd": []}, None))
+    english, korean = shared.both(lambda: check.reading({"workdir": "/srv/app", "cmd": []}, None))
     keys = "['workdir', 'cmd', 'mode', 'port', 'script', 'output']"
     assert english == ("`ANSWERS` lacks the key(s) ['mode', 'port', 'script', 'output'].",
                        f"use exactly the keys {keys}.")
@@ -175,7 +94,7 @@ def test_a_refused_push_is_explained_in_korean_and_unchanged_english():
     def no_credentials(api, image, repository, tag):
         raise docker.errors.APIError("500 Server Error: Bad Request (\"X-Registry-Auth header is required\")")
 
-    english, korean = _both(lambda: check._call_publish(no_credentials, None, None, "127.0.0.1:5000/x", "v1"))
+    english, korean = shared.both(lambda: check._call_publish(no_credentials, None, None, "127.0.0.1:5000/x", "v1"))
     assert english == ("the push was refused: the engine wants credentials for the registry, even empty ones.",
                        "pass auth_config={} to push (the course registry takes anonymous pushes).")
     assert korean == ("push가 거부되었습니다. 도커 엔진은 레지스트리 인증 정보를 요구합니다. 비어 있더라도 주어야 합니다.",

@@ -1,121 +1,41 @@
 """The Korean edition of `vms`: its prose is Korean, its catalog keeps the markdown, its checks speak Korean.
 
-The lesson's generated headings and labels ("### Exercise 1 ...", "**Time:**") belong to the
-``common`` catalog, translated on their own: here they are fenced off (every text the ``common``
-translator gives is marked) so that what is checked is exactly what the `vms` catalog says.
+What every lesson's Korean edition is held to (the prose, the English heuristic, the shape of a
+translation, the ``common`` texts fenced off) is in ``korean.py``; here is what is `vms`'s own.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import string
 
-import pytest
+import korean as shared
 
-from course import i18n
 from course.checks import vms as check
-from course.checks.feedback import Feedback
 from course.lab import variant
-from course.material import lesson as lesson_module
-from course.material import lessons, translations
 
+DOMAIN = "vms"
 #: The seed note's terms this lesson teaches, as the Korean edition writes them.
 TERMS = ("가상 머신", "하이퍼바이저", "게스트 OS", "호스트 OS", "커널", "격리", "컨테이너")
-_START, _END = "\x01", "\x02"
-_FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
-_SPAN = re.compile(r"`[^`\n]*`")
-_COMMON = re.compile(f"{_START}[^{_END}]*{_END}")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
-#: Words an English sentence cannot do without, and that no Korean sentence here needs.
-_ENGLISH = {"the", "a", "an", "is", "are", "was", "of", "to", "and", "in", "it", "its", "that", "with",
-            "for", "on", "as", "by", "be", "this", "what", "how", "your", "you", "not", "from", "which",
-            "each", "one", "runs", "has"}
+#: What the Korean keeps in Latin letters: products and their parts, not English left over.
+NAMES = ("VirtualBox", "VMware", "Workstation", "ESXi", "Microsoft", "Hyper-V", "Xen", "QEMU", "KVM",
+         "VT-x", "AMD-V", "TCG", "Tiny Code Generator")
 
 
-def _marked(message: str) -> str:
-    """``message`` with each literal part between markers, its fields (filled in later) left out."""
-    parts = []
-    for literal, name, spec, conversion in string.Formatter().parse(message):
-        if literal:
-            parts.append(_START + literal.replace("{", "{{").replace("}", "}}") + _END)
-        if name is not None:
-            parts.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
-    return "".join(parts)
+def test_the_korean_lesson_is_korean_with_the_seed_notes_terms():
+    assert shared.missing_terms(DOMAIN, TERMS) == []
+    assert shared.english_in(DOMAIN, "ko", NAMES) == []
 
 
-@pytest.fixture
-def common_marked(monkeypatch):
-    """The lesson's ``common`` texts (headings, labels) marked, in whatever language they are now."""
-    common = lesson_module._
-    monkeypatch.setattr(lesson_module, "_", lambda message: _marked(common(message)))
-    monkeypatch.setattr(lesson_module, "_n", lambda one, many, n: _marked(common.plural(one, many, n)))
-
-
-def _prose_lines(lang: str) -> list[tuple[str, str]]:
-    """(cell id, line) of every markdown line of the lesson in ``lang``, without code or ``common`` texts."""
-    with i18n.using(lang):
-        cells = lessons.get("vms").cells()
-    out = []
-    for cell in cells:
-        if cell.cell_type != "markdown":
-            continue
-        text = _SPAN.sub(" ", _FENCE.sub("", _COMMON.sub(" ", cell.source)))
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
-        out += [(grade_id, line) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("|")]
-    return out
-
-
-def _english(line: str) -> bool:
-    """A line that reads as English: mostly ASCII words, with English's function words among them."""
-    words = [w.lower() for w in _WORD.findall(line)]
-    glue = sum(w in _ENGLISH for w in words)
-    return glue >= 2 or (len(words) >= 6 and not _HANGUL.search(line))
-
-
-def test_the_korean_lesson_is_korean_with_the_seed_notes_terms(common_marked):
-    lines = _prose_lines("ko")
-    text = "\n".join(line for _, line in lines)
-    assert [term for term in TERMS if term not in text] == []
-    assert [(cell, line) for cell, line in lines if _english(line)] == []
-
-
-def test_the_heuristic_finds_the_english_it_is_meant_to_find(common_marked):
+def test_the_heuristic_finds_the_english_it_is_meant_to_find():
     """Without the catalog every prose cell is English, and each is caught: the test above can fail."""
-    lines = _prose_lines("en")
-    cells = {cell for cell, _ in lines}
-    caught = {cell for cell, line in lines if _english(line)}
+    cells = {cell for cell, _ in shared.prose_lines(DOMAIN, "en")}
+    caught = {cell for cell, _ in shared.english_in(DOMAIN, "en", NAMES)}
     assert cells - caught == set()
     assert {"intro", "s1-concept", "ex1-text", "q1-answer", "keypoints"} <= cells
 
 
-def _shape(text: str) -> dict[str, object]:
-    """What a translation must keep of a markdown text: its structure, code, links and placeholders."""
-    lines = text.splitlines()
-    return {
-        "headings": [re.match(r"#+", ln).group(0) for ln in lines if re.match(r"#+ ", ln)],
-        "list items": sum(bool(re.match(r"\s*(?:[-*]|\d+\.) ", ln)) for ln in lines),
-        "table columns": [ln.count("|") for ln in lines if ln.lstrip().startswith("|")],
-        "code blocks": _FENCE.findall(text),
-        "code spans": sorted(_SPAN.findall(_FENCE.sub("", text))),
-        "link targets": sorted(re.findall(r"\]\(([^)]*)\)", text)),
-        "placeholders": translations.fields(text),
-    }
-
-
 def test_every_korean_message_is_translated_and_keeps_the_english_shape():
-    catalog = translations._read(i18n.catalog_path("vms", "ko"), "ko", "vms")
-    messages = [m for m in catalog if m.id]
-    assert len(messages) == len(translations.template("vms"))
-    for message in messages:
-        assert message.string and not message.fuzzy, message.id
-        assert _shape(message.string) == _shape(message.id), message.id
-        words = message.id
-        for field in translations.fields(words):
-            words = words.replace(field, "")
-        if _WORD.search(words):  # not the English copied over ("{said}." has nothing to translate)
-            assert _HANGUL.search(message.string), message.id
+    shared.check_catalog(DOMAIN, NAMES, wordless=("{said}.",))
 
 
 def test_the_checks_feedback_is_korean_under_ko_and_unchanged_english_otherwise(monkeypatch):
@@ -143,10 +63,4 @@ def test_the_checks_feedback_is_korean_under_ko_and_unchanged_english_otherwise(
           "vm.boot(memory_mb=..., cpus=...)가 돌려주는 것을 그대로 돌려주세요.")),
     ]
     for run, english, korean in cases:
-        for lang, expected in (("en", english), ("ko", korean)):
-            with i18n.using(lang), pytest.raises(Feedback) as caught:
-                run()
-            assert (caught.value.problem, caught.value.hint) == expected
-        with pytest.raises(Feedback) as caught:  # no language chosen: COURSE_LANG unset, English
-            run()
-        assert (caught.value.problem, caught.value.hint) == english
+        shared.assert_speaks_both(run, english, korean, monkeypatch)

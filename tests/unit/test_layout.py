@@ -44,3 +44,13 @@ def test_students_are_those_who_submitted_that_assignment(tmp_path):
         layout.submitted(student, assignment).mkdir(parents=True)
     (layout.submitted() / "stray-file").write_text("")
     assert layout.students("vms") == ["ada", "bo"]
+
+
+def test_the_languages_are_the_editions_present(tmp_path):
+    assert Layout(tmp_path).languages() == ["en"]
+    (tmp_path / "ko").mkdir()
+    assert Layout(tmp_path).languages() == ["en"]  # a folder is not an edition until it names its language
+    (tmp_path / "ko" / "LANGUAGE").write_text("ko\n")
+    assert Layout(tmp_path).languages() == Layout(tmp_path / "ko").languages() == ["en", "ko"]
+    private = {p.relative_to(tmp_path).as_posix() for p in Layout(tmp_path).private()}
+    assert {"source", "ko/source", "ko/gradebook.db"} <= private  # the edition's solutions are closed too
