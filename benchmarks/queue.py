@@ -9,8 +9,11 @@ assignment on its first task and opens its sandbox slots then, the writer record
 in the gradebook.
 Runs in ABBA order (local, queue, queue, local; every run grades the whole class) so a
 drift in the machine's load hits both sides alike. Checks that every graded cell got the
-same score in every run. Prints the walls, the queue's overhead per submission in ms, and
-last ``queue_overhead: X.XX`` ((queue - local) / local, mean walls).
+same score in every run. Prints the walls, how long a slot was not grading on each side (the
+wall less the submissions' own grading time per slot: start-up, generating, the gaps between
+submissions, recording, the tail; less swayed by other users' load than the walls), the
+queue's overhead per submission in ms, and last ``queue_overhead: X.XX`` ((queue - local) /
+local, mean walls).
 
     .venv/bin/python benchmarks/queue.py [--submissions 24] [--concurrency 2] [--assignments engine,containers]
 """
@@ -50,21 +53,25 @@ def scores(root: Path):
     return report.scores(root).sort_values(key)[[*key, "score"]].reset_index(drop=True)
 
 
-def run_local(root: Path, assignments: list[str], concurrency: int) -> float:
+def timed(grade) -> tuple[float, float]:
+    """The wall of ``grade()`` and the seconds its submissions were being graded (nbgrader's autograde in
+    the grading process, as each reports it), all together."""
     start = time.monotonic()
-    results = parallel.autograde(assignments, root=root, workers=concurrency, force=True)
+    results = grade()
     assert all(r.ok for r in results), [r for r in results if not r.ok]
-    return time.monotonic() - start
+    return time.monotonic() - start, sum(r.seconds for r in results)
 
 
-def run_queue(root: Path, assignments: list[str], url: str) -> float:
-    start = time.monotonic()
-    results = distributed.autograde(assignments, url, None, root, force=True)
-    assert all(r.ok for r in results), [r for r in results if not r.ok]
-    return time.monotonic() - start
+def run_local(root: Path, assignments: list[str], concurrency: int) -> tuple[float, float]:
+    return timed(lambda: parallel.autograde(assignments, root=root, workers=concurrency, force=True))
 
 
-def run_queue_cold(root: Path, assignments: list[str], concurrency: int, url: str, log: Path) -> float:
+def run_queue(root: Path, assignments: list[str], url: str) -> tuple[float, float]:
+    return timed(lambda: distributed.autograde(assignments, url, None, root, force=True))
+
+
+def run_queue_cold(root: Path, assignments: list[str], concurrency: int, url: str,
+                   log: Path) -> tuple[float, float]:
     """A fresh host, started before the clock, that has never seen this course (it generates each
     assignment and opens its slots inside the clock, as the pool opens its own), nor made its empty
     gradebook (its start-up makes it)."""
@@ -96,20 +103,26 @@ def main() -> None:
         print(f"{args.submissions} submissions over {len(modules)} assignment(s), {os.cpu_count()} CPUs, "
               f"concurrency {args.concurrency} on both sides", flush=True)
         walls: dict[str, list[float]] = {"local": [], "queue": []}
+        idle: dict[str, list[float]] = {"local": [], "queue": []}
         reference = None
         for side in ("local", "queue", "queue", "local"):
             if side == "local":
-                wall = run_local(local, names, args.concurrency)
+                wall, grading = run_local(local, names, args.concurrency)
             else:
-                wall = run_queue_cold(queued, names, args.concurrency, url, Path(tmp, "host.log"))
+                wall, grading = run_queue_cold(queued, names, args.concurrency, url, Path(tmp, "host.log"))
             walls[side].append(wall)
-            print(f"{side}: {wall:.1f} s", flush=True)
+            idle[side].append(wall - grading / args.concurrency)
+            print(f"{side}: {wall:.1f} s (a slot not grading: {idle[side][-1]:.1f} s of it)", flush=True)
             graded = scores(local if side == "local" else queued)
             assert len(graded) and (reference is None or graded.equals(reference)), f"{side}'s scores differ"
             reference = graded
         print("identical scores, cell by cell, in every run")
         wall_local, wall_queue = (sum(w) / len(w) for w in (walls["local"], walls["queue"]))
         print(f"mean walls: local pool {wall_local:.1f} s, queue {wall_queue:.1f} s")
+        # Less swayed by other users' load than the walls: what each side spends beside the grading itself
+        # (start-up, generating, between submissions, recording, the last submissions' tail).
+        print("a slot not grading, mean: local pool {:.1f} s, queue {:.1f} s".format(
+            *(sum(v) / len(v) for v in (idle["local"], idle["queue"]))))
         print(f"queue overhead per submission: {(wall_queue - wall_local) / args.submissions * 1000:.0f} ms")
         print(f"queue_overhead: {(wall_queue - wall_local) / wall_local:.2f}")
 
