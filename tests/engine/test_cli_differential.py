@@ -414,13 +414,14 @@ def _objects(api) -> dict[str, tuple[str, str, str]]:
     has only the labels of its base image, and no cleanup by session would ever find it)."""
     label = {"label": [f"{config.LABEL_SESSION}={SESSION}"]}
     found = {}
-    for kind, objects in (("container", api.containers.list(all=True)), ("network", api.networks.list()),
+    # ignore_removed: another session's container removed between the list and its inspect is no leftover
+    for kind, objects in (("container", api.containers.list(all=True, ignore_removed=True)), ("network", api.networks.list()),
                           ("volume", api.volumes.list())):
         for o in objects:
             labels = (o.labels if kind == "container" else o.attrs.get("Labels")) or {}
             if config.LABEL_SESSION not in labels:
                 found[o.id] = ("unlabelled", kind, o.name)
-    for c in api.containers.list(all=True, filters=label):
+    for c in api.containers.list(all=True, filters=label, ignore_removed=True):
         found[c.id] = ("guard" if config.LABEL_OWNER in c.labels else "engine", "container", c.name)
     for n in api.networks.list(filters=label):
         if n.name != OWNER_NETWORK:  # the owner's default network (deliberate, kept for the module)
