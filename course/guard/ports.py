@@ -5,13 +5,6 @@ machine, and dockerd publishes no ports for them. The guard therefore listens on
 127.0.0.1:HOSTPORT itself and relays each connection to the container's address
 on its internal network (the host reaches its bridges directly). The requested
 ports are kept in a container label, so a restarted guard serves them again.
-
-Each relayed connection needs the container's address, and whether it runs: dockerd's inspect. A
-load test of a few replicas opens thousands of connections (why_docker's), so the answer is kept
-while it cannot have changed: while the container's own first process still runs (its pid, with
-the same start time) and no request that changes anything has passed the guard since (any but
-GET and HEAD, forgotten before and after it: :meth:`PortForwards.forget`). A container that
-stops, dies, restarts or is changed behind the guard's back is asked about again, as before.
 """
 
 from __future__ import annotations
@@ -34,8 +27,6 @@ class PortForwards:
         self.up = upstream
         self.servers: dict[str, list[tuple[str, int, asyncio.AbstractServer]]] = {}
         self.connections = Connections()  # each relayed connection's task, held until it ends
-        self.addresses: dict[str, tuple[str, int, str]] = {}  # container id -> (address, pid, its start time)
-        self.generation = 0  # bumped by forget(): an inspect sent before it is not kept
 
     @staticmethod
     def requested(labels: dict | None) -> list[dict]:
@@ -63,13 +54,7 @@ class PortForwards:
             opened.append((spec["port"], server.sockets[0].getsockname()[1], server))
         self.servers[cid] = opened
 
-    def forget(self) -> None:
-        """Drop every kept address: a request passing the guard may change where a container listens."""
-        self.addresses.clear()
-        self.generation += 1
-
     def close(self, cid: str) -> None:
-        self.addresses.pop(cid, None)
         for _, _, server in self.servers.pop(cid, []):
             server.close()
 
@@ -97,46 +82,19 @@ class PortForwards:
             with contextlib.suppress(Refused):
                 await self.open(c["Id"], self.requested(c.get("Labels")))
 
-    async def address(self, cid: str) -> str | None:
-        """Where the running container ``cid`` listens (None: it does not run), kept as the module says."""
-        kept = self.addresses.get(cid)
-        if kept and kept[2] == _start_time(kept[1]):
-            return kept[0]
-        generation = self.generation
-        doc = await self.up.get(f"/containers/{cid}/json")
-        if doc is None:
-            self.close(cid)  # removed behind the guard's back (auto-remove)
-        addresses = [n.get("IPAddress") for n in ((doc or {}).get("NetworkSettings") or {})
-                     .get("Networks", {}).values() if n.get("IPAddress")]
-        state = (doc or {}).get("State") or {}
-        if not addresses or not state.get("Running"):
-            return None
-        pid = state.get("Pid") or 0
-        started = _start_time(pid) if pid > 0 else None
-        if started is not None and generation == self.generation and cid in self.servers:
-            self.addresses[cid] = (addresses[0], pid, started)
-        return addresses[0]
-
     async def _serve(self, cid: str, port: int, reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:
         try:
-            address = await self.address(cid)
-            if address is None:
+            doc = await self.up.get(f"/containers/{cid}/json")
+            if doc is None:
+                self.close(cid)  # removed behind the guard's back (auto-remove)
+            addresses = [n.get("IPAddress") for n in ((doc or {}).get("NetworkSettings") or {})
+                         .get("Networks", {}).values() if n.get("IPAddress")]
+            if not addresses or not (doc.get("State") or {}).get("Running"):
                 writer.close()
                 return
-            server = await asyncio.wait_for(asyncio.open_connection(address, port), 5)
+            server = await asyncio.wait_for(asyncio.open_connection(addresses[0], port), 5)
         except (TimeoutError, OSError, Refused):
             writer.close()
             return
         await splice((reader, writer), server)
-
-
-def _start_time(pid: int) -> str | None:
-    """When process ``pid`` started (clock ticks since boot, from /proc), None if there is none: with the
-    pid, it names one process, whatever pid numbers are reused for later."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return fields[19].decode() if len(fields) > 19 else None

@@ -101,16 +101,6 @@ class Exchange:
     # -- one request -----------------------------------------------------------------------
     async def _one(self, request: h11.Request) -> bool:
         """Handle one request; False when the connection must end."""
-        changes = request.method not in (b"GET", b"HEAD")  # it may change where a container listens
-        if changes:
-            self.guard.ports.forget()
-        try:
-            return await self._handle(request)
-        finally:
-            if changes:
-                self.guard.ports.forget()  # and once dockerd has done it
-
-    async def _handle(self, request: h11.Request) -> bool:
         body: Any = None
         try:
             headers = _check_headers(request.headers)

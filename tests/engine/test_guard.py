@@ -508,53 +508,6 @@ def test_networks_volumes_and_published_ports(alice):
         vol.remove()
 
 
-def test_published_port_asks_dockerd_once_while_the_container_runs(engine, tmp_path):
-    """Relayed connections reuse the container's address while its first process runs and nothing passed
-    the guard that changes anything; a restart (new process, maybe a new address) is seen at once."""
-    guard = GuardThread(Settings(owner="erin", session=SESSION, limits=LIMITS), tmp_path / "erin.sock").start()
-    inspects = []
-    get = guard.guard.upstream.get
-
-    async def counted(path, *args, **kwargs):
-        inspects.append(path)
-        return await get(path, *args, **kwargs)
-
-    guard.guard.upstream.get = counted
-    api = docker.DockerClient(base_url=guard.url, version="auto", timeout=30)
-    port = 30000 + os.getpid() % 10000
-
-    def fetch() -> bytes:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                return urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=5).read()
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-
-    web = run(api, ["sh", "-c", "echo served > /var/www/index.html && exec httpd -f -p 80 -h /var/www"],
-              detach=True, ports={"80/tcp": port}, name=f"web-{os.getpid()}")
-    try:
-        assert fetch() == b"served\n"
-        asked = lambda: sum(p == f"/containers/{web.id}/json" for p in inspects)
-        before = asked()
-        assert [fetch() for _ in range(20)] == [b"served\n"] * 20
-        assert asked() == before  # the running container's address was kept
-        web.restart(timeout=1)  # through the guard: forgotten; a new first process
-        assert fetch() == b"served\n"
-        assert asked() > before
-        web.stop(timeout=1)
-        with pytest.raises(OSError):  # a stopped container's port answers nothing, at once
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=5).read()
-        engine.containers.get(web.id).start()  # behind the guard's back: a new process, asked again
-        assert fetch() == b"served\n"
-    finally:
-        web.remove(force=True)
-        api.close()
-        guard.stop()
-
-
 def test_push_through_the_guard_by_tag_without_credentials(alice, bob, engine):
     """A push of one tag checks that tag (not :latest) and needs no credentials from the learner;
     a push of every tag checks each; another owner's repository is not pushed."""
