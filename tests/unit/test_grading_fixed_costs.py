@@ -2,13 +2,17 @@
 
 - nbgrader's cell-metadata checks with the schema compiled once (the grading worker's): the same
   outcome, error class and message as stock ``jsonschema.validate``, on valid and broken metadata;
-- the font list copied into an emptied kernel home: made only there, never through a planted link.
+- the font list copied into an emptied kernel home: made only there, never through a planted link;
+- what a grading process imports builds no parsers: jsonschema 4.24+ would import rfc3987-syntax,
+  which builds some forty Earley parsers at import (2.5 s a process on a 2-core machine).
 """
 
 from __future__ import annotations
 
 import copy
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -99,3 +103,10 @@ def test_no_font_list_yet_means_no_copy(tmp_path, monkeypatch):
     assert kernel_home.seed() is None
     assert not kernel_home.fill(tmp_path, os.getuid(), os.getgid())
     assert not (tmp_path / kernel_home.MATPLOTLIB_DIR).exists()
+
+
+def test_grading_imports_build_no_iri_parsers():
+    probe = ("import sys, nbformat.validator, nbgrader.preprocessors, jsonschema._format; "
+             "print(sorted(m for m in ('rfc3987_syntax', 'lark') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", "pin jsonschema below 4.24 in requirements.txt (see the comment there)"
