@@ -6,7 +6,9 @@ assignment after another, as an instructor would run it, and `course autograde` 
 whole class in one pool. The course run sits between the two halves of the serial run,
 so a drift in the machine's load hits both alike (``--per-assignment`` instead grades
 assignment by assignment, alternating which goes first). Checks that every graded cell
-got the same score, prints both times; last line: `autograde_speedup_vs_nbgrader: X.XX`.
+got the same score, prints both times and the CPU each side kept busy (all processes: the
+kernels, QEMU, dockerd), and the pool's ceiling unless it does less CPU work than serial:
+serial's CPU work spread over every CPU. Last line: `autograde_speedup_vs_nbgrader: X.XX`.
 
     .venv/bin/python benchmarks/autograde.py [--submissions 24] [--workers N] [--assignments a,b]
 """
@@ -22,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 # benchmarks/queue.py is named like the standard library's `queue`, which the pool imports: run as a
 # script (or imported by view_cost.py), this folder must not stay on the path.
@@ -56,6 +60,12 @@ def same_scores(a_root: Path, b_root: Path, names: tuple[str, str], what: str) -
         diff = a.merge(b, on=key, how="outer", suffixes=tuple(f"_{n}" for n in names))
         print(diff[diff[f"score_{names[0]}"] != diff[f"score_{names[1]}"]].to_string())
         sys.exit(f"scores differ between {what}")
+
+
+def busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (idle, iowait and stolen time left out)."""
+    t = psutil.cpu_times()
+    return t.user + t.nice + t.system + t.irq + t.softirq
 
 
 def run_serial(root: Path, assignment: str) -> float:
@@ -103,30 +113,36 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         modules, serial, pooled = two_copies(args, Path(tmp), ("serial", "course"))
         totals = {"serial": 0.0, "course": 0.0}
+        cpu = {"serial": 0.0, "course": 0.0}
+
+        def timed(kind: str, run, label: str) -> None:
+            before = busy_cpu_seconds()
+            seconds = run()
+            cpu[kind] += busy_cpu_seconds() - before
+            totals[kind] += seconds
+            print(f"  {label:<12} {kind:<7} {seconds:7.1f} s", flush=True)
+
         names = [m.assignment for m in modules]
         if args.per_assignment:
             for i, name in enumerate(names):
                 runs = [("serial", lambda a=name: run_serial(serial, a)),
                         ("course", lambda a=name: run_course(pooled, [a], args.workers))]
                 for kind, run in runs if i % 2 == 0 else runs[::-1]:
-                    seconds = run()
-                    totals[kind] += seconds
-                    print(f"  {name:<12} {kind:<7} {seconds:7.1f} s", flush=True)
+                    timed(kind, run, name)
         else:
             half = len(names) // 2
             for name in names[:half]:
-                seconds = run_serial(serial, name)
-                totals["serial"] += seconds
-                print(f"  {name:<12} serial  {seconds:7.1f} s", flush=True)
-            totals["course"] = run_course(pooled, names, args.workers)
-            print(f"  {'all':<12} course  {totals['course']:7.1f} s (one pool)", flush=True)
+                timed("serial", lambda a=name: run_serial(serial, a), name)
+            timed("course", lambda: run_course(pooled, names, args.workers), "all (one pool)")
             for name in names[half:]:
-                seconds = run_serial(serial, name)
-                totals["serial"] += seconds
-                print(f"  {name:<12} serial  {seconds:7.1f} s", flush=True)
-        n = args.submissions
-        print(f"nbgrader autograde (serial): {totals['serial']:7.1f} s  ({totals['serial'] / n:.2f} s/submission)")
-        print(f"course autograde:            {totals['course']:7.1f} s  ({totals['course'] / n:.2f} s/submission)")
+                timed("serial", lambda a=name: run_serial(serial, a), name)
+        n, cpus = args.submissions, os.cpu_count() or 1
+        for kind, label in (("serial", "nbgrader autograde (serial):"), ("course", "course autograde:")):
+            print(f"{label:<29}{totals[kind]:7.1f} s  ({totals[kind] / n:.2f} s/submission; "
+                  f"CPU {cpu[kind]:.1f} s, {cpu[kind] / totals[kind]:.2f} of {cpus} CPUs busy)")
+        # The pool's ceiling here unless it does less CPU work than serial: serial's work on every CPU.
+        print(f"ratio with serial's CPU work on every CPU: {totals['serial'] / (cpu['serial'] / cpus):.2f} "
+              f"(the pool's CPU work is {cpu['course'] / cpu['serial']:.2f}x serial's)")
         same_scores(serial, pooled, ("serial", "course"), "serial nbgrader and course autograde")
         print(f"autograde_speedup_vs_nbgrader: {totals['serial'] / totals['course']:.2f}")
 
