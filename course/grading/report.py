@@ -134,8 +134,13 @@ def histogram_figure(root: Path = config.ROOT):
     df = scores(root)
     totals = df[df["auto"]].groupby(["assignment", "student"])["score"].sum().reset_index()
     assignments = sorted(totals["assignment"].unique()) or ["(none)"]
-    fig, axes = plt.subplots(1, len(assignments), figsize=(4 * len(assignments), 3), squeeze=False)
-    for ax, name in zip(axes[0], assignments, strict=True):
+    # At most three panels a row: six in one row shrink to unreadable in a page or a PNG viewer.
+    cols = min(3, len(assignments))
+    rows = -(-len(assignments) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+    for ax in axes.flat[len(assignments):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, assignments, strict=False):
         ax.hist(totals[totals["assignment"] == name]["score"], bins=10, color="#2a6f97")
         ax.set_title(name)
         ax.set_xlabel("autograded score")
