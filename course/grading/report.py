@@ -61,6 +61,12 @@ def score_table(root: Path = config.ROOT) -> pd.DataFrame:
     return table.sort_values(("all", "total"), ascending=False)
 
 
+def course_ordered(assignments) -> list[str]:
+    """``assignments`` in the course's lesson order (others after them, by name): every table and plot alike."""
+    order = {name: i for i, name in enumerate(lessons.names())}
+    return sorted(assignments, key=lambda a: (order.get(a, len(order)), a))
+
+
 def totals_table(root: Path = config.ROOT) -> pd.DataFrame:
     """One row per student, one column per assignment (in course order): "score/max", autograded.
 
@@ -70,9 +76,8 @@ def totals_table(root: Path = config.ROOT) -> pd.DataFrame:
     df = df[df["auto"]]
     if df.empty:
         return pd.DataFrame()
-    order = {name: i for i, name in enumerate(lessons.names())}
     got = df.groupby(["student", "assignment"])["score"].sum().unstack()
-    got = got[sorted(got.columns, key=lambda a: (order.get(a, len(order)), a))]
+    got = got[course_ordered(got.columns)]
     best = df.drop_duplicates(["assignment", "question"]).groupby("assignment")["max_score"].sum()
     table = got.apply(lambda col: col.map(lambda v: "-" if pd.isna(v) else f"{v:g}/{best[col.name]:g}"))
     table.columns.name = None
@@ -124,6 +129,7 @@ def summary(root: Path = config.ROOT) -> pd.DataFrame:
     df = scores(root)
     totals = df[df["auto"]].groupby(["assignment", "student"])["score"].sum().reset_index()
     stats = totals.groupby("assignment")["score"].agg(["count", "mean", "median", "min", "max"])
+    stats = stats.reindex(course_ordered(stats.index))
     failed = pd.Series({a: sum(1 for (aa, _), g in ledger.load(root).items() if aa == a and not g.ok)
                         for a in stats.index}, dtype=int)
     return stats.assign(could_not_run=failed)
@@ -133,7 +139,7 @@ def histogram_figure(root: Path = config.ROOT):
     """Total autograded scores, one panel per assignment (a matplotlib figure; the caller closes it)."""
     df = scores(root)
     totals = df[df["auto"]].groupby(["assignment", "student"])["score"].sum().reset_index()
-    assignments = sorted(totals["assignment"].unique()) or ["(none)"]
+    assignments = course_ordered(totals["assignment"].unique()) or ["(none)"]
     # At most three panels a row: six in one row shrink to unreadable in a page or a PNG viewer.
     cols = min(3, len(assignments))
     rows = -(-len(assignments) // cols)

@@ -26,3 +26,10 @@ def test_at_most_three_panels_a_row_one_per_assignment(monkeypatch, count, grid)
         assert width <= 12 and height == 3 * grid[0]
     finally:
         plt.close(fig)
+
+
+def test_tables_and_plots_follow_the_course_order():
+    from course.material import lessons
+
+    names = lessons.names()
+    assert report.course_ordered([*reversed(names), "extra-b", "extra-a"]) == [*names, "extra-a", "extra-b"]
