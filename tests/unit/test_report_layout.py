@@ -1,11 +1,13 @@
-"""The score histograms' layout: readable however many assignments the course has (the real
-gradebook behind ``scores`` is read in tests/engine/test_parallel.py)."""
+"""The grade report's layout: histograms readable however many assignments the course has, and
+everything in the course's order (the real gradebook behind ``scores`` is read in
+tests/engine/test_parallel.py)."""
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
 from course.grading import report
+from course.material import lessons
 
 
 def fake_scores(count: int) -> pd.DataFrame:
@@ -29,7 +31,5 @@ def test_at_most_three_panels_a_row_one_per_assignment(monkeypatch, count, grid)
 
 
 def test_tables_and_plots_follow_the_course_order():
-    from course.material import lessons
-
     names = lessons.names()
     assert report.course_ordered([*reversed(names), "extra-b", "extra-a"]) == [*names, "extra-a", "extra-b"]
