@@ -130,7 +130,8 @@ def summary(root: Path = config.ROOT) -> pd.DataFrame:
     totals = df[df["auto"]].groupby(["assignment", "student"])["score"].sum().reset_index()
     stats = totals.groupby("assignment")["score"].agg(["count", "mean", "median", "min", "max"])
     stats = stats.reindex(course_ordered(stats.index))
-    failed = pd.Series({a: sum(1 for (aa, _), g in ledger.load(root).items() if aa == a and not g.ok)
+    outcomes = ledger.load(root)  # read once, not once per assignment
+    failed = pd.Series({a: sum(1 for (aa, _), g in outcomes.items() if aa == a and not g.ok)
                         for a in stats.index}, dtype=int)
     return stats.assign(could_not_run=failed)
 
