@@ -124,10 +124,15 @@ def item_analysis(root: Path = config.ROOT) -> pd.DataFrame:
         ["assignment", "question", "submissions", "failed", "fail_rate", "mean_score", "max_score", "top_feedback"]]
 
 
+def student_totals(root: Path = config.ROOT) -> pd.DataFrame:
+    """Each student's total autograded score per assignment (columns assignment, student, score)."""
+    df = scores(root)
+    return df[df["auto"]].groupby(["assignment", "student"])["score"].sum().reset_index()
+
+
 def summary(root: Path = config.ROOT) -> pd.DataFrame:
     """Per assignment: count, mean, median, min, max of total autograded scores, and ungradable count."""
-    df = scores(root)
-    totals = df[df["auto"]].groupby(["assignment", "student"])["score"].sum().reset_index()
+    totals = student_totals(root)
     stats = totals.groupby("assignment")["score"].agg(["count", "mean", "median", "min", "max"])
     stats = stats.reindex(course_ordered(stats.index))
     outcomes = ledger.load(root)  # read once, not once per assignment
@@ -138,8 +143,7 @@ def summary(root: Path = config.ROOT) -> pd.DataFrame:
 
 def histogram_figure(root: Path = config.ROOT):
     """Total autograded scores, one panel per assignment (a matplotlib figure; the caller closes it)."""
-    df = scores(root)
-    totals = df[df["auto"]].groupby(["assignment", "student"])["score"].sum().reset_index()
+    totals = student_totals(root)
     assignments = course_ordered(totals["assignment"].unique()) or ["(none)"]
     # At most three panels a row: six in one row shrink to unreadable in a page or a PNG viewer.
     cols = min(3, len(assignments))
